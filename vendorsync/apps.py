@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class VendorSyncConfig(AppConfig):
+    name = "vendorsync"
+    verbose_name = "VendorSync core"
+
+    def ready(self) -> None:
+        from vendorsync.roles import sync_roles
+
+        # Roles are data that every database needs (the test database too): keep them in step
+        # with the code after each migrate, idempotently.
+        post_migrate.connect(sync_roles, sender=self, dispatch_uid="vendorsync.sync_roles")

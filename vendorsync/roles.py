@@ -1,0 +1,84 @@
+"""Roles are Django groups granted the permissions declared on ``vendorsync.models.Access``.
+
+`finance` prepares postings, `finance_approver` approves them (a second person), `ops` owns the
+order flow and its exceptions, `admin` maintains mappings, users and connection settings.
+A user may hold several roles; the demo `approver` holds finance and finance_approver.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FINANCE = "finance"
+FINANCE_APPROVER = "finance_approver"
+OPS = "ops"
+ADMIN = "admin"
+ALL_ROLES = (FINANCE, FINANCE_APPROVER, OPS, ADMIN)
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    FINANCE: {
+        "view_dashboard",
+        "view_orders",
+        "view_exceptions",
+        "work_finance_exceptions",
+        "view_reconciliation",
+        "prepare_postings",
+        "view_sync",
+    },
+    FINANCE_APPROVER: {
+        "view_dashboard",
+        "view_exceptions",
+        "view_reconciliation",
+        "approve_postings",
+        "view_audit",
+        "view_sync",
+    },
+    OPS: {
+        "view_dashboard",
+        "view_orders",
+        "work_orders",
+        "view_exceptions",
+        "work_ops_exceptions",
+        "view_sync",
+    },
+    ADMIN: {
+        "view_dashboard",
+        "view_orders",
+        "view_exceptions",
+        "view_reconciliation",
+        "manage_mappings",
+        "manage_settings",
+        "view_audit",
+        "view_sync",
+    },
+}
+
+
+def perm(codename: str) -> str:
+    """Full permission name for ``user.has_perm``."""
+    return f"vendorsync.{codename}"
+
+
+def sync_roles(**kwargs: Any) -> None:
+    """Create the role groups and grant exactly their permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.management import create_permissions
+
+    from vendorsync.models import Access
+
+    app_config = Access._meta.app_config
+    create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
+    by_codename = {p.codename: p for p in Permission.objects.filter(content_type__app_label="vendorsync")}
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set([by_codename[c] for c in sorted(codenames)])
+
+
+def roles_of(user: Any) -> list[str]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return sorted(g.name for g in user.groups.all() if g.name in ALL_ROLES)
+
+
+def has_any_role(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or bool(roles_of(user))
