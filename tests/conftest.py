@@ -11,6 +11,13 @@ SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 AMAZON_MODELS_DIR = SHARED_DIR / "reference" / "amazon-models"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Real hashing costs ~0.3 s per password; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from django.conf import settings
 
@@ -28,3 +35,31 @@ def amazon_models_dir() -> Path:
     if not AMAZON_MODELS_DIR.is_dir():
         pytest.skip("../shared/reference/amazon-models is not present")
     return AMAZON_MODELS_DIR
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from vendorsync.roles import sync_roles
+
+    sync_roles()
+
+    def make(username: str, *roles: str):
+        user = django_user_model.objects.create_user(username=username, password="correct-horse-battery")
+        user.groups.set(Group.objects.filter(name__in=roles))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def personas(make_user):
+    """The five personas of DESIGN.md §7."""
+    return {
+        "finance": make_user("fin", "finance"),
+        "approver": make_user("appr", "finance", "finance_approver"),
+        "ops": make_user("op", "ops"),
+        "admin": make_user("adm", "admin"),
+        "outsider": make_user("nobody"),
+    }

@@ -37,6 +37,9 @@ class Access(models.Model):
             ("view_sync", "Can see sync runs and the outbox"),
         ]
 
+    def __str__(self) -> str:
+        return "access"
+
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs: object) -> int:
@@ -185,6 +188,11 @@ class ExceptionCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.message[:60]}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("exception_detail", args=[self.public_id])
 
     @property
     def is_open(self) -> bool:

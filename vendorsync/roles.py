@@ -54,6 +54,11 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 }
 
 
+# Admins manage people in Django's user administration; they are staff, never superusers, so
+# segregation of duties holds for them too (an admin cannot approve a posting).
+ADMIN_AUTH_PERMISSIONS = ("view_user", "add_user", "change_user", "view_group")
+
+
 def perm(codename: str) -> str:
     """Full permission name for ``user.has_perm``."""
     return f"vendorsync.{codename}"
@@ -61,17 +66,23 @@ def perm(codename: str) -> str:
 
 def sync_roles(**kwargs: Any) -> None:
     """Create the role groups and grant exactly their permissions (idempotent)."""
-    from django.contrib.auth.models import Group, Permission
+    from django.apps import apps
     from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
 
     from vendorsync.models import Access
 
-    app_config = Access._meta.app_config
-    create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
+    using = kwargs.get("using", "default")
+    create_permissions(Access._meta.app_config, verbosity=0, using=using)
+    create_permissions(apps.get_app_config("auth"), verbosity=0, using=using)
     by_codename = {p.codename: p for p in Permission.objects.filter(content_type__app_label="vendorsync")}
+    auth_perms = list(Permission.objects.filter(content_type__app_label="auth", codename__in=ADMIN_AUTH_PERMISSIONS))
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.set([by_codename[c] for c in sorted(codenames)])
+        granted = [by_codename[c] for c in sorted(codenames)]
+        if role == ADMIN:
+            granted += auth_perms
+        group.permissions.set(granted)
 
 
 def roles_of(user: Any) -> list[str]:

@@ -57,7 +57,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -69,6 +68,10 @@ MIDDLEWARE = [
     # Axes must be last: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
+
+if PRODUCTION:
+    # gunicorn serves the collected static files itself; runserver does it in development.
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "vendorsync.urls"
 WSGI_APPLICATION = "vendorsync.wsgi.application"

@@ -1,3 +1,24 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-urlpatterns: list = []
+from vendorsync import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("exceptions/", views.exceptions, name="exceptions"),
+    path("exceptions/<uuid:public_id>/", views.exception_detail, name="exception_detail"),
+    path(
+        "exceptions/<uuid:public_id>/<str:action>/",
+        views.exception_action,
+        name="exception_action",
+    ),
+    path("sync/", views.sync_runs, name="sync_runs"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("settings/", views.settings_page, name="settings"),
+]

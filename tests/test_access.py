@@ -1,0 +1,128 @@
+"""Role × page matrix: every page answers allowed, 403, or a redirect to the login page."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from vendorsync import services
+
+ALLOW, DENY = 200, 403
+
+# page name → expected status per persona (anonymous visitors are always sent to the login page)
+MATRIX = {
+    "dashboard": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": DENY},
+    "exceptions": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": DENY},
+    "exception_detail": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": DENY},
+    "orders:index": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": DENY},
+    "reconciliation:index": {"finance": ALLOW, "approver": ALLOW, "ops": DENY, "admin": ALLOW, "outsider": DENY},
+    "settings": {"finance": DENY, "approver": DENY, "ops": DENY, "admin": ALLOW, "outsider": DENY},
+    "sync_runs": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": DENY},
+    "audit_log": {"finance": DENY, "approver": ALLOW, "ops": DENY, "admin": ALLOW, "outsider": DENY},
+    "password_change": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": ALLOW},
+}
+
+
+@pytest.fixture
+def case(db):
+    case, _ = services.exception_raise(kind="sku_asin_gap", dedupe_key="po:9:line:1", message="ASIN B0X unmapped")
+    return case
+
+
+def _url(name: str, case) -> str:
+    if name == "exception_detail":
+        return reverse(name, args=[case.public_id])
+    return reverse(name)
+
+
+@pytest.mark.parametrize("page", sorted(MATRIX))
+@pytest.mark.parametrize("persona", ["finance", "approver", "ops", "admin", "outsider"])
+def test_role_page_matrix(page, persona, personas, case):
+    client = Client()
+    client.force_login(personas[persona])
+    response = client.get(_url(page, case))
+    assert response.status_code == MATRIX[page][persona], (page, persona)
+
+
+@pytest.mark.parametrize("page", sorted(MATRIX))
+def test_anonymous_visitors_are_sent_to_login(page, case):
+    response = Client().get(_url(page, case))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    ("persona", "landing"),
+    [
+        ("finance", "/reconciliation/"),
+        ("approver", "/reconciliation/"),
+        ("ops", "/exceptions/?owner_team=ops&status=open"),
+        ("admin", "/dashboard/"),
+    ],
+)
+def test_each_role_lands_on_its_own_page(persona, landing, personas):
+    client = Client()
+    client.force_login(personas[persona])
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == landing
+
+
+def test_a_user_without_a_role_sees_only_a_polite_page(personas):
+    client = Client()
+    client.force_login(personas["outsider"])
+    response = client.get("/")
+    assert response.status_code == 403
+    assert b"has no role" in response.content
+    assert b"Reconciliation</a>" not in response.content  # no navigation to pages they cannot open
+
+
+def test_navigation_shows_only_what_the_role_may_open(personas):
+    client = Client()
+    client.force_login(personas["ops"])
+    html = client.get(reverse("dashboard")).content.decode()
+    assert ">Orders</a>" in html and ">Exceptions</a>" in html
+    assert ">Reconciliation</a>" not in html and ">Settings</a>" not in html
+
+
+def test_header_shows_connection_mode(personas, settings):
+    client = Client()
+    client.force_login(personas["admin"])
+    settings.SANDBOX = True
+    assert b">Sandbox</span>" in client.get(reverse("dashboard")).content
+    settings.SANDBOX = False
+    assert b">Production</span>" in client.get(reverse("dashboard")).content
+
+
+def test_only_the_owning_team_can_work_an_exception(personas, case):
+    finance = Client()
+    finance.force_login(personas["finance"])
+    response = finance.post(reverse("exception_action", args=[case.public_id, "resolve"]), {"note": "x"})
+    assert response.status_code == 403  # an ops case
+    ops = Client()
+    ops.force_login(personas["ops"])
+    response = ops.post(reverse("exception_action", args=[case.public_id, "resolve"]), {"note": "mapped"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "resolved" and case.resolved_by == personas["ops"]
+
+
+def test_exception_list_uses_a_bounded_number_of_queries(personas, django_assert_max_num_queries):
+    for i in range(60):
+        services.exception_raise(kind="price_discrepancy", dedupe_key=f"k{i}", message=f"PO {i} cost differs")
+    client = Client()
+    client.force_login(personas["ops"])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("exceptions"))
+    assert response.status_code == 200
+    assert response.content.count(b"cost differs") == 50  # one page
+
+
+def test_htmx_filter_request_gets_only_the_results_partial(personas, case):
+    client = Client()
+    client.force_login(personas["ops"])
+    response = client.get(reverse("exceptions"), {"kind": "sku_asin_gap"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert b'id="results"' in response.content and b"<html" not in response.content
+    assert "HX-Request" in response["Vary"]

@@ -1,0 +1,209 @@
+"""The outbox relay's state machine against a remote target that succeeds, fails, times out and rejects.
+
+respx stands in for the remote system; the handler is a small idempotent HTTP writer like the
+NetSuite ones (PUT …/eid:<external key>), so the relay and services under test are the real ones.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import httpx
+import pytest
+import respx
+from django.db import connection, transaction
+from django.utils import timezone
+
+from vendorsync import outbox, services
+from vendorsync.errors import AuthError, DeliveryResult, RejectedError, RetryableError
+from vendorsync.models import AuditEvent, OutboxMessage, OutboxState
+
+REMOTE = "https://remote.test/records"
+
+
+def _put(message: OutboxMessage) -> DeliveryResult:
+    """An idempotent write, classified the way the real connectors classify responses."""
+    response = httpx.put(f"{REMOTE}/eid:{message.external_key}", json=message.payload, timeout=2)
+    if response.status_code == 429 or response.status_code >= 500:
+        raise RetryableError("remote unavailable", status=response.status_code,
+                             retry_after=float(response.headers.get("Retry-After", 0)) or None)
+    if response.status_code == 401:
+        raise AuthError("invalid login", status=401)
+    if response.status_code >= 400:
+        raise RejectedError(response.json()["message"], status=response.status_code)
+    return DeliveryResult(remote_id=response.json()["id"], response_excerpt=response.text[:200])
+
+
+@pytest.fixture(autouse=True)
+def remote_handler():
+    outbox.register_handler("test", "put")(_put)
+    yield
+    outbox._HANDLERS.pop(("test", "put"), None)
+
+
+def _enqueue(key: str = "K1") -> OutboxMessage:
+    with transaction.atomic():
+        return services.outbox_enqueue(target="test", operation="put", external_key=key, payload={"amount": "10.00"})
+
+
+def _due_now(message: OutboxMessage) -> None:
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+
+
+@respx.mock
+def test_a_successful_delivery_is_marked_sent_with_the_remote_id(db):
+    route = respx.put(f"{REMOTE}/eid:K1").respond(200, json={"id": "987"})
+    message = _enqueue()
+    report = outbox.relay_once()
+    message.refresh_from_db()
+    assert report.sent == 1 and route.call_count == 1
+    assert message.state == OutboxState.SENT and message.remote_id == "987" and message.attempts == 1
+    assert list(AuditEvent.objects.filter(subject_id=str(message.public_id)).order_by("id").values_list(
+        "action", flat=True)) == ["outbox.enqueued", "outbox.sending", "outbox.sent"]
+
+
+@respx.mock
+def test_a_failing_target_is_retried_with_growing_delays_then_dead(db, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    respx.put(f"{REMOTE}/eid:K1").respond(503, json={"message": "down"})
+    message = _enqueue()
+    delays = []
+    for attempt in (1, 2):
+        before = timezone.now()
+        outbox.relay_once()
+        message.refresh_from_db()
+        assert message.state == OutboxState.RETRY and message.attempts == attempt
+        assert "503" in message.last_error
+        delays.append(message.next_attempt_at - before)
+        assert outbox.relay_once().claimed == 0  # not due yet
+        _due_now(message)
+    assert delays[1] > delays[0] > timedelta(seconds=0)
+    outbox.relay_once()
+    message.refresh_from_db()
+    assert message.state == OutboxState.DEAD and message.attempts == 3
+
+
+@respx.mock
+def test_a_timeout_is_retried_and_then_delivered(db):
+    route = respx.put(f"{REMOTE}/eid:K1")
+    route.side_effect = [httpx.ReadTimeout("timed out"), httpx.Response(200, json={"id": "5"})]
+    message = _enqueue()
+    outbox.relay_once()
+    message.refresh_from_db()
+    assert message.state == OutboxState.RETRY and "ReadTimeout" in message.last_error
+    _due_now(message)
+    outbox.relay_once()
+    message.refresh_from_db()
+    assert message.state == OutboxState.SENT and message.attempts == 2 and route.call_count == 2
+
+
+@respx.mock
+def test_retry_after_from_the_remote_sets_the_next_attempt(db):
+    respx.put(f"{REMOTE}/eid:K1").respond(429, headers={"Retry-After": "7200"}, json={"message": "slow down"})
+    message = _enqueue()
+    outbox.relay_once()
+    message.refresh_from_db()
+    assert message.next_attempt_at - timezone.now() > timedelta(seconds=7000)
+
+
+@respx.mock
+@pytest.mark.parametrize(("status", "body"), [(400, {"message": "Invalid field value: amount"}), (401, {})])
+def test_a_refusal_needs_review_after_one_attempt(db, status, body):
+    route = respx.put(f"{REMOTE}/eid:K1").respond(status, json=body)
+    message = _enqueue()
+    outbox.relay_once()
+    message.refresh_from_db()
+    assert message.state == OutboxState.NEEDS_REVIEW and message.attempts == 1
+    assert outbox.relay_once().claimed == 0
+    assert route.call_count == 1
+    if status == 400:
+        assert "Invalid field value: amount" in message.last_error
+
+
+def test_a_message_nobody_can_deliver_needs_review(db):
+    with transaction.atomic():
+        message = services.outbox_enqueue(target="test", operation="unknown", external_key="U1", payload={})
+    outbox.relay_once()
+    message.refresh_from_db()
+    assert message.state == OutboxState.NEEDS_REVIEW and "No handler" in message.last_error
+
+
+@respx.mock
+def test_a_send_interrupted_by_a_crash_is_reclaimed_and_sent_again_to_the_same_key(db, settings):
+    route = respx.put(f"{REMOTE}/eid:K1").respond(200, json={"id": "42"})
+    message = _enqueue()
+    # A relay claims the message, the remote write succeeds, then the worker dies before recording it.
+    [claimed] = services.outbox_claim_due(limit=10)
+    _put(claimed)
+    OutboxMessage.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - timedelta(hours=2))
+    report = outbox.relay_once()
+    message.refresh_from_db()
+    assert report.reclaimed == 1 and message.state == OutboxState.SENT
+    assert route.call_count == 2
+    assert {str(call.request.url) for call in route.calls} == {f"{REMOTE}/eid:K1"}  # idempotent key
+
+
+def test_a_person_can_send_a_reviewed_message_again(personas):
+    with transaction.atomic():
+        message = services.outbox_enqueue(target="test", operation="unknown", external_key="U2", payload={})
+    outbox.relay_once()
+    message.refresh_from_db()
+    with pytest.raises(Exception, match="cannot"):
+        services.outbox_requeue(message=message, actor=personas["outsider"], reason="retry")
+    services.outbox_requeue(message=message, actor=personas["ops"], reason="handler deployed")
+    message.refresh_from_db()
+    assert message.state == OutboxState.PENDING and message.attempts == 0
+
+
+def test_the_relay_is_nudged_only_after_commit(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                services.outbox_enqueue(target="test", operation="put", external_key="R1", payload={})
+                raise RuntimeError("business change failed")
+        except RuntimeError:
+            pass
+    assert callbacks == [] and not OutboxMessage.objects.exists()
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            services.outbox_enqueue(target="test", operation="put", external_key="R2", payload={})
+    assert len(callbacks) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_relays_deliver_each_message_exactly_once():
+    delivered: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def count(message: OutboxMessage) -> DeliveryResult:
+        with lock:
+            delivered[message.external_key] += 1
+        return DeliveryResult(remote_id=message.external_key)
+
+    outbox.register_handler("test", "count")(count)
+    try:
+        with transaction.atomic():
+            for i in range(40):
+                services.outbox_enqueue(target="test", operation="count", external_key=f"C{i}", payload={})
+        barrier = threading.Barrier(4)
+
+        def relay() -> None:
+            barrier.wait()
+            try:
+                for _ in range(5):
+                    outbox.relay_once(limit=5)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=relay) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        outbox._HANDLERS.pop(("test", "count"), None)
+    assert len(delivered) == 40 and set(delivered.values()) == {1}
+    assert OutboxMessage.objects.filter(state=OutboxState.SENT).count() == 40

@@ -1,0 +1,114 @@
+"""The outbox relay: the only path by which anything is written to NetSuite or Amazon.
+
+Delivery is at-least-once: a message is marked ``sent`` only *after* the remote call succeeded,
+so a crash in between sends it again — which is harmless because every handler writes with an
+idempotent key (NetSuite ``PUT …/eid:<external_key>``, Amazon transaction ids). No database
+transaction is open while a handler talks to the network.
+
+Handlers are registered per (target, operation) by the apps that own the business change
+(``orders`` registers sales-order creation, ``reconciliation`` the postings), so this module knows
+no business rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+from vendorsync import services
+from vendorsync.errors import AuthError, DeliveryResult, RejectedError, RetryableError
+from vendorsync.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxMessage], DeliveryResult]
+_HANDLERS: dict[tuple[str, str], Handler] = {}
+
+
+def register_handler(target: str, operation: str) -> Callable[[Handler], Handler]:
+    def decorator(func: Handler) -> Handler:
+        _HANDLERS[(target, operation)] = func
+        return func
+
+    return decorator
+
+
+def handler_for(message: OutboxMessage) -> Handler | None:
+    return _HANDLERS.get((message.target, message.operation))
+
+
+@dataclass
+class RelayReport:
+    claimed: int = 0
+    sent: int = 0
+    retry: int = 0
+    needs_review: int = 0
+    dead: int = 0
+    reclaimed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def deliver(message: OutboxMessage, report: RelayReport) -> None:
+    """Call the handler for one claimed message and record the outcome."""
+    handler = handler_for(message)
+    if handler is None:
+        services.outbox_mark_failed(
+            message=message, error=f"No handler for {message.target}:{message.operation}.", retryable=False
+        )
+        report.needs_review += 1
+        return
+    try:
+        result = handler(message)
+    except RejectedError as exc:
+        outcome = services.outbox_mark_failed(message=message, error=str(exc), retryable=False)
+    except AuthError as exc:
+        # Credentials do not fix themselves by retrying; a person must look at the settings.
+        outcome = services.outbox_mark_failed(
+            message=message, error=f"Authentication failed: {exc}", retryable=False
+        )
+    except (RetryableError, httpx.TimeoutException, httpx.TransportError) as exc:
+        retry_after = getattr(exc, "retry_after", None)
+        outcome = services.outbox_mark_failed(
+            message=message, error=f"{type(exc).__name__}: {exc}", retryable=True, retry_after=retry_after
+        )
+    except Exception as exc:  # noqa: BLE001 - an unexpected bug must not kill the relay for every message
+        logger.exception("Outbox handler crashed for %s", message.external_key)
+        outcome = services.outbox_mark_failed(message=message, error=f"{type(exc).__name__}: {exc}", retryable=True)
+    else:
+        services.outbox_mark_sent(
+            message=message, remote_id=result.remote_id, response_excerpt=result.response_excerpt
+        )
+        report.sent += 1
+        return
+    setattr(report, outcome.state, getattr(report, outcome.state) + 1)
+
+
+def relay_once(*, limit: int | None = None) -> RelayReport:
+    """Reclaim stale sends, then claim and deliver the messages that are due."""
+    report = RelayReport()
+    report.reclaimed = services.outbox_reclaim_stale(older_than=timedelta(seconds=settings.TASK_TIME_LIMIT * 2))
+    claimed = services.outbox_claim_due(limit=limit or settings.OUTBOX_BATCH_SIZE)
+    report.claimed = len(claimed)
+    for message in claimed:
+        deliver(message, report)
+    return report
+
+
+@register_handler("test", "echo")
+def _echo(message: OutboxMessage) -> DeliveryResult:
+    """Delivers nothing anywhere; lets an operator check that the relay is alive."""
+    return DeliveryResult(remote_id=message.external_key, response_excerpt="echo")
+
+
+def summary() -> dict[str, Any]:
+    from django.db.models import Count
+
+    return dict(OutboxMessage.objects.values_list("state").annotate(n=Count("id")).order_by())

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import django_tables2 as tables
+
+from vendorsync.models import AuditEvent, ExceptionCase, OutboxMessage, SyncRun
+
+
+class ExceptionTable(tables.Table):
+    kind = tables.Column(linkify=lambda record: record.get_absolute_url())
+    message = tables.Column(orderable=False, attrs={"td": {"class": "wrap"}})
+    assignee = tables.Column(accessor="assignee__username", verbose_name="Assignee", default="—")
+
+    class Meta:
+        model = ExceptionCase
+        fields = ("kind", "owner_team", "severity", "status", "message", "occurrences", "last_seen_at", "assignee")
+        order_by = ("-last_seen_at",)
+        empty_text = "No exceptions match. The queue is clear."
+
+
+class SyncRunTable(tables.Table):
+    class Meta:
+        model = SyncRun
+        fields = ("flow", "started_at", "finished_at", "outcome", "counts", "error")
+        order_by = ("-started_at",)
+        empty_text = "No sync has run yet."
+
+
+class OutboxTable(tables.Table):
+    class Meta:
+        model = OutboxMessage
+        fields = ("target", "operation", "external_key", "state", "attempts", "next_attempt_at", "last_error",
+                  "remote_id")
+        order_by = ("-created_at",)
+        empty_text = "Nothing has been queued for delivery."
+
+
+class AuditTable(tables.Table):
+    class Meta:
+        model = AuditEvent
+        fields = ("at", "actor_label", "action", "subject_type", "subject_id", "reason", "request_id")
+        order_by = ("-at",)
+        empty_text = "No audit events yet."
