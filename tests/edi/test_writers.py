@@ -1,0 +1,368 @@
+"""Writers: exact segments, round trip through our reader, and pyx12 finds no envelope error."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+
+import pytest
+
+from tests.edi.support import AT, NUMBERS, TO_AMAZON, fixture_text, pyx12_check, segments_of
+from vendorsync.edi import (
+    AcknowledgementItem,
+    Address,
+    AllowanceCharge,
+    CarrierDetail,
+    Carton,
+    ControlNumbers,
+    Invoice,
+    InvoiceItem,
+    ItemStatus,
+    Pallet,
+    Party,
+    PaymentTerms,
+    ProductId,
+    PurchaseOrderAcknowledgement,
+    Reference,
+    ShipmentOrder,
+    ShipNotice,
+    ShippedItem,
+    acknowledge_group,
+    parse_interchanges,
+    read_acknowledgements,
+    read_functional_acknowledgements,
+    read_invoices,
+    read_ship_notices,
+    write_810,
+    write_855,
+    write_856,
+    write_997,
+)
+
+EAN = ProductId("EN", "4006381333931")
+UPC = ProductId("UP", "028877454078")
+
+ACK = PurchaseOrderAcknowledgement(
+    purchase_order_number="2JK3S9VC",
+    acknowledgement_date=date(2024, 1, 15),
+    items=(
+        AcknowledgementItem(
+            item_sequence_number="1",
+            ordered_quantity=10,
+            unit_of_measure="EA",
+            unit_price=Decimal("12.34"),
+            product_ids=(EAN, ProductId("BP", "B07DFVDRAB")),
+            statuses=(
+                ItemStatus("IA", 6, "EA", "068", date(2024, 1, 20)),
+                ItemStatus("IB", 4, "EA", "068", date(2024, 1, 27)),
+            ),
+        ),
+        AcknowledgementItem(
+            item_sequence_number="2",
+            ordered_quantity=24,
+            unit_of_measure="EA",
+            unit_price=Decimal("5.50"),
+            product_ids=(UPC,),
+            statuses=(ItemStatus("IR", 24, "EA"),),
+        ),
+    ),
+)
+
+SHIP_FROM = Party("SF", "NORTHWIND HOME GOODS", "92", "WH01", Address((), "SEATTLE", "WA", "98101", "US"))
+SHIP_TO = Party("ST", "", "92", "ABE2")
+SHIP_NOTICE = ShipNotice(
+    shipment_identifier="SHIP0001",
+    shipment_date=date(2024, 1, 20),
+    shipment_time=time(9, 30),
+    shipped_date=date(2024, 1, 20),
+    shipped_time=time(9, 30),
+    ship_from=SHIP_FROM,
+    ship_to=SHIP_TO,
+    lading_quantity=1,
+    gross_weight=Decimal("180.5"),
+    weight_unit="LB",
+    packaging_code="PLT94",
+    carrier_scac="ABCD",
+    transport_method="M",
+    bill_of_lading_number="VEND00012345",
+    carrier_reference_number="PRO123456",
+    estimated_delivery_date=date(2024, 1, 23),
+    orders=(
+        ShipmentOrder(
+            purchase_order_number="2JK3S9VC",
+            pallets=(
+                Pallet(
+                    sscc="00006141410000000036",
+                    cartons=(
+                        Carton("00006141410000000012", (ShippedItem((EAN,), 6, item_sequence_number="1"),)),
+                        Carton(
+                            "00006141410000000029",
+                            (ShippedItem((UPC,), 24, lot_number="LOT7", expiry_date=date(2025, 6, 30)),),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        ShipmentOrder(
+            purchase_order_number="3TRD2IAB",
+            cartons=(
+                Carton("00006141410000000043", (ShippedItem((EAN, ProductId("BP", "B01LNRIIAB")), 2),)),
+            ),
+        ),
+    ),
+)
+
+INVOICE = Invoice(
+    invoice_number="INV1001",
+    invoice_date=date(2024, 1, 20),
+    purchase_order_number="2JK3S9VC",
+    purchase_order_date=date(2024, 1, 15),
+    currency_code="USD",
+    references=(Reference("IA", "VSYNC"),),
+    parties=(
+        Party("BT", "AMAZON.COM SERVICES LLC"),
+        Party(
+            "RI",
+            "NORTHWIND HOME GOODS",
+            "92",
+            "999US",
+            Address(("1 MAIN ST",), "SEATTLE", "WA", "98101", "US"),
+        ),
+        Party("ST", "", "92", "ABE2"),
+    ),
+    payment_terms=PaymentTerms("01", "3", Decimal("2"), 30, 60),
+    items=(
+        InvoiceItem("1", 6, "EA", Decimal("12.34"), (EAN,)),
+        InvoiceItem("2", 24, "EA", Decimal("5.50"), (UPC, ProductId("BP", "B07DFYF5AB"))),
+    ),
+    carrier=CarrierDetail("M", "ABCD", "VEND00012345"),
+    allowances_charges=(
+        AllowanceCharge("C", "D240", Decimal("15.00"), "FREIGHT"),
+        AllowanceCharge("A", "C310", Decimal("2.50")),
+    ),
+)
+
+
+def test_855_has_the_expected_segments() -> None:
+    text = write_855(ACK, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    assert segments_of(text) == [
+        "ISA*00*          *00*          *ZZ*VSYNCVENDOR    *ZZ*AMAZON         *261121*1405*U*00401*000000042*0*T*>",
+        "GS*PR*VSYNCVENDOR*AMAZON*20261121*1405*43*X*004010",
+        "ST*855*0007",
+        "BAK*00*AC*2JK3S9VC*20240115",
+        "PO1*1*10*EA*12.34*PE*EN*4006381333931*BP*B07DFVDRAB",
+        "ACK*IA*6*EA*068*20240120",
+        "ACK*IB*4*EA*068*20240127",
+        "PO1*2*24*EA*5.5*PE*UP*028877454078",
+        "ACK*IR*24*EA",
+        "CTT*2*34",
+        "SE*9*0007",
+        "GE*1*43",
+        "IEA*1*000000042",
+    ]
+    assert len(text.split("~")[0]) + 1 == 106
+
+
+def test_855_round_trips_and_passes_pyx12() -> None:
+    text = write_855(ACK, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    (back,) = read_acknowledgements(text)
+    assert back == ACK
+    assert back.items[0].statuses[1] == ItemStatus("IB", 4, "EA", "068", date(2024, 1, 27))
+    errors, ids = pyx12_check(text)
+    assert errors == []
+    assert ids.count("ACK") == 3
+
+
+def test_856_builds_the_s_o_t_p_i_hierarchy() -> None:
+    text = write_856(SHIP_NOTICE, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    segments = segments_of(text)
+    assert segments[0].endswith("*261121*1405*^*00501*000000042*0*T*>")
+    assert segments[1] == "GS*SH*VSYNCVENDOR*AMAZON*20261121*1405*43*X*005010"
+    assert [s for s in segments if s.startswith("HL*")] == [
+        "HL*1**S",
+        "HL*2*1*O",
+        "HL*3*2*T",
+        "HL*4*3*P",
+        "HL*5*4*I",
+        "HL*6*3*P",
+        "HL*7*6*I",
+        "HL*8*1*O",
+        "HL*9*8*P",
+        "HL*10*9*I",
+    ]
+    assert [s for s in segments if s.startswith("MAN*")] == [
+        "MAN*GM*00006141410000000036",
+        "MAN*GM*00006141410000000012",
+        "MAN*GM*00006141410000000029",
+        "MAN*GM*00006141410000000043",
+    ]
+    assert segments[3:16] == [
+        "BSN*00*SHIP0001*20240120*0930",
+        "DTM*011*20240120*0930",
+        "HL*1**S",
+        "TD1*PLT94*1****G*180.5*LB",
+        "TD5**2*ABCD*M",
+        "REF*BM*VEND00012345",
+        "REF*CN*PRO123456",
+        "DTM*017*20240123",
+        "N1*SF*NORTHWIND HOME GOODS*92*WH01",
+        "N4*SEATTLE*WA*98101*US",
+        "N1*ST**92*ABE2",
+        "HL*2*1*O",
+        "PRF*2JK3S9VC",
+    ]
+    assert "LIN**UP*028877454078" in segments
+    assert "REF*LT*LOT7" in segments and "DTM*036*20250630" in segments
+    assert segments[-4:] == ["CTT*10", "SE*37*0007", "GE*1*43", "IEA*1*000000042"]
+    assert segments.index("SE*37*0007") - segments.index("ST*856*0007") + 1 == 37
+
+
+def test_856_round_trips_and_passes_pyx12() -> None:
+    text = write_856(SHIP_NOTICE, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    (back,) = read_ship_notices(text)
+    assert back == SHIP_NOTICE
+    assert back.warnings == ()
+    assert back.envelope is not None and back.envelope.version == "005010"
+    errors, ids = pyx12_check(text)
+    assert errors == []
+    assert ids.count("HL") == 10
+
+
+def test_856_refuses_a_carton_sscc_with_a_bad_check_digit() -> None:
+    bad_carton = Carton("00102234567666698888", (ShippedItem((EAN,), 1),))
+    order = ShipmentOrder("2JK3S9VC", pallets=(Pallet("00006141410000000036", cartons=(bad_carton,)),))
+    notice = ShipNotice(**{**SHIP_NOTICE.__dict__, "orders": (order,)})
+    with pytest.raises(ValueError) as caught:
+        write_856(notice, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    assert str(caught.value) == (
+        "856 SHIP0001 PO 2JK3S9VC pallet 1 carton 1: SSCC '00102234567666698888' has check digit 8, expected 1"
+    )
+
+
+def test_856_refuses_a_pallet_sscc_with_a_bad_check_digit_and_a_reused_sscc() -> None:
+    item = (ShippedItem((EAN,), 1),)
+    bad_pallet = ShipmentOrder("PO1", pallets=(Pallet("00102234567898098745", items=item),))
+    with pytest.raises(
+        ValueError, match=r"^856 SHIP0001 PO PO1 pallet 1: SSCC '00102234567898098745' has check"
+    ):
+        write_856(
+            ShipNotice(**{**SHIP_NOTICE.__dict__, "orders": (bad_pallet,)}),
+            envelope=TO_AMAZON,
+            control_numbers=NUMBERS,
+            at=AT,
+        )
+    twice = ShipmentOrder(
+        "PO1", cartons=(Carton("006141410000000012", item), Carton("00006141410000000012", item))
+    )
+    with pytest.raises(
+        ValueError, match=r"PO PO1 carton 2: SSCC 00006141410000000012 is already used by PO PO1 carton 1"
+    ):
+        write_856(
+            ShipNotice(**{**SHIP_NOTICE.__dict__, "orders": (twice,)}),
+            envelope=TO_AMAZON,
+            control_numbers=NUMBERS,
+            at=AT,
+        )
+
+
+def test_855_refuses_a_upc_with_a_bad_check_digit_naming_the_line() -> None:
+    item = AcknowledgementItem("3", 1, "EA", (ProductId("UP", "028877454071"),), (ItemStatus("IA", 1),))
+    ack = PurchaseOrderAcknowledgement("2JK3S9VC", date(2024, 1, 15), (item,))
+    with pytest.raises(ValueError) as caught:
+        write_855(ack, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    assert str(caught.value) == "855 2JK3S9VC line 3: UP '028877454071' has check digit 1, expected 8"
+
+
+def test_855_refuses_an_unknown_status_code() -> None:
+    item = AcknowledgementItem("1", 1, "EA", (EAN,), (ItemStatus("XX", 1),))
+    with pytest.raises(ValueError, match=r"^855 2JK3S9VC line 1: unknown ACK status 'XX'$"):
+        write_855(
+            PurchaseOrderAcknowledgement("2JK3S9VC", date(2024, 1, 15), (item,)),
+            envelope=TO_AMAZON,
+            control_numbers=NUMBERS,
+            at=AT,
+        )
+
+
+def test_810_has_the_expected_summary_and_round_trips() -> None:
+    text = write_810(INVOICE, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    segments = segments_of(text)
+    assert segments[1] == "GS*IN*VSYNCVENDOR*AMAZON*20261121*1405*43*X*004010"
+    assert segments[3:6] == ["BIG*20240120*INV1001*20240115*2JK3S9VC", "CUR*SE*USD", "REF*IA*VSYNC"]
+    assert "ITD*01*3*2**30**60" in segments
+    assert "IT1*2*24*EA*5.5**UP*028877454078*BP*B07DFYF5AB" in segments
+    # 6 x 12.34 + 24 x 5.50 = 206.04; + 15.00 freight - 2.50 allowance = 218.54
+    assert INVOICE.total_amount == Decimal("218.54")
+    assert segments[-8:-3] == [
+        "TDS*21854",
+        "CAD*M***ABCD***BM*VEND00012345",
+        "SAC*C*D240***1500**********FREIGHT",
+        "SAC*A*C310***250",
+        "CTT*2",
+    ]
+    (back,) = read_invoices(text)
+    assert back == INVOICE
+    assert back.warnings == ()
+    errors, _ = pyx12_check(text)
+    assert errors == []
+
+
+def test_810_refuses_a_total_that_is_not_whole_cents() -> None:
+    invoice = Invoice(
+        "INV2", date(2024, 1, 20), "PO1", "USD", (InvoiceItem("1", 1, "EA", Decimal("0.333"), (EAN,)),)
+    )
+    with pytest.raises(ValueError, match=r"^810 INV2 total: 0.333 is not a whole number of cents$"):
+        write_810(invoice, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+
+
+def test_997_acknowledges_a_received_850_group_and_round_trips() -> None:
+    (interchange,) = parse_interchanges(fixture_text("amazon_850_two_pos.edi"))
+    ack = acknowledge_group(interchange.groups[0], rejected={"0002": ["5"]})
+    assert (ack.group_status, ack.included, ack.received, ack.accepted) == ("P", 2, 2, 1)
+    text = write_997(ack, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    assert segments_of(text)[1:-2] == [
+        "GS*FA*VSYNCVENDOR*AMAZON*20261121*1405*43*X*004010",
+        "ST*997*0007",
+        "AK1*PO*417",
+        "AK2*850*0001",
+        "AK5*A",
+        "AK2*850*0002",
+        "AK5*R*5",
+        "AK9*P*2*2*1",
+        "SE*8*0007",
+    ]
+    (back,) = read_functional_acknowledgements(text)
+    assert back == ack
+    errors, _ = pyx12_check(text)
+    assert errors == []
+
+
+def test_997_for_a_5010_group_goes_out_in_5010() -> None:
+    asn = write_856(SHIP_NOTICE, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    (interchange,) = parse_interchanges(asn)
+    ack = acknowledge_group(interchange.groups[0])
+    text = write_997(ack, envelope=TO_AMAZON, control_numbers=ControlNumbers(5, 5, 5), at=AT)
+    assert "*^*00501*000000005*" in segments_of(text)[0]
+    assert segments_of(text)[3:7] == ["AK1*SH*43", "AK2*856*0007", "AK5*A", "AK9*A*1*1*1"]
+    assert pyx12_check(text)[0] == []
+
+
+def test_a_writer_takes_a_callable_for_control_numbers_and_refuses_out_of_range_ones() -> None:
+    calls: list[int] = []
+
+    def source() -> ControlNumbers:
+        calls.append(1)
+        return ControlNumbers(999_999_999, 1, 12345)
+
+    text = write_855(ACK, envelope=TO_AMAZON, control_numbers=source, at=AT)
+    assert calls == [1]
+    assert "*000999999999*" not in text and "*999999999*0*T*>" in text
+    assert "ST*855*12345~" in text
+    with pytest.raises(ValueError, match="interchange control number 1000000000 is outside 1..999999999"):
+        write_855(ACK, envelope=TO_AMAZON, control_numbers=ControlNumbers(1_000_000_000, 1, 1), at=AT)
+
+
+def test_a_writer_refuses_data_containing_a_delimiter() -> None:
+    ack = PurchaseOrderAcknowledgement("2JK*3S9VC", date(2024, 1, 15), ACK.items)
+    with pytest.raises(ValueError, match=r"^BAK03 '2JK\*3S9VC' contains the delimiter\(s\) '\*'$"):
+        write_855(ack, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)

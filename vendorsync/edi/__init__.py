@@ -1,0 +1,127 @@
+"""X12 EDI connector for Amazon Vendor Central (1P): tokenizer, envelopes, readers and writers.
+
+Readers (Amazon → us): ``read_purchase_orders`` (850 → ``PurchaseOrder``, shaped like the Orders
+API), ``read_remittances`` (820 → ``Remittance``), ``read_documents`` (any supported set).
+Writers (us → Amazon): ``write_855``, ``write_856`` (5010), ``write_810``, ``write_997``; each takes a
+typed value, an ``OutboundEnvelope`` (sender/receiver ids), ``control_numbers`` (a
+``ControlNumbers`` or a callable returning one, e.g. ``control_numbers.next_control_numbers``) and
+``at`` (the envelope timestamp). Writers are strict (bad SSCC/GTIN check digits raise
+``ValueError``), readers lenient (they collect ``X12Warning``s). Malformed input raises
+``X12Error`` naming the segment position.
+
+Why a tokenizer of our own rather than a library: see ``vendorsync.edi.x12``. This package holds
+no business rules and imports nothing from ``orders`` or ``reconciliation``; only
+``control_numbers`` touches the database (import it explicitly).
+"""
+
+from vendorsync.edi.acknowledgement import (
+    API_ACK_CODES,
+    AcknowledgementItem,
+    ItemStatus,
+    PurchaseOrderAcknowledgement,
+    read_acknowledgements,
+    write_855,
+)
+from vendorsync.edi.documents import UnsupportedTransaction, read_documents, to_jsonable
+from vendorsync.edi.errors import X12Error, X12Warning
+from vendorsync.edi.functional_ack import (
+    FunctionalAcknowledgement,
+    TransactionResponse,
+    acknowledge_group,
+    read_functional_acknowledgements,
+    write_997,
+)
+from vendorsync.edi.invoice import (
+    AllowanceCharge,
+    CarrierDetail,
+    Invoice,
+    InvoiceItem,
+    PaymentTerms,
+    read_invoices,
+    write_810,
+)
+from vendorsync.edi.purchase_order import (
+    API_UOM_TO_X12,
+    DateWindow,
+    ItemQuantity,
+    PurchaseOrder,
+    PurchaseOrderItem,
+    read_purchase_orders,
+)
+from vendorsync.edi.remittance import Adjustment, Remittance, RemittanceLine, read_remittances
+from vendorsync.edi.ship_notice import (
+    Carton,
+    Pallet,
+    ShipmentOrder,
+    ShipNotice,
+    ShippedItem,
+    read_ship_notices,
+    write_856,
+)
+from vendorsync.edi.values import Address, DateReference, EnvelopeInfo, Money, Party, ProductId, Reference
+from vendorsync.edi.x12 import (
+    ControlNumbers,
+    Delimiters,
+    Interchange,
+    OutboundEnvelope,
+    Segment,
+    parse_interchanges,
+    tokenize,
+)
+
+__all__ = [
+    "API_ACK_CODES",
+    "API_UOM_TO_X12",
+    "AcknowledgementItem",
+    "Address",
+    "Adjustment",
+    "AllowanceCharge",
+    "CarrierDetail",
+    "Carton",
+    "ControlNumbers",
+    "DateReference",
+    "DateWindow",
+    "Delimiters",
+    "EnvelopeInfo",
+    "FunctionalAcknowledgement",
+    "Interchange",
+    "Invoice",
+    "InvoiceItem",
+    "ItemQuantity",
+    "ItemStatus",
+    "Money",
+    "OutboundEnvelope",
+    "Pallet",
+    "Party",
+    "PaymentTerms",
+    "ProductId",
+    "PurchaseOrder",
+    "PurchaseOrderAcknowledgement",
+    "PurchaseOrderItem",
+    "Reference",
+    "Remittance",
+    "RemittanceLine",
+    "Segment",
+    "ShipNotice",
+    "ShipmentOrder",
+    "ShippedItem",
+    "TransactionResponse",
+    "UnsupportedTransaction",
+    "X12Error",
+    "X12Warning",
+    "acknowledge_group",
+    "parse_interchanges",
+    "read_acknowledgements",
+    "read_documents",
+    "read_functional_acknowledgements",
+    "read_invoices",
+    "read_purchase_orders",
+    "read_remittances",
+    "read_ship_notices",
+    "to_jsonable",
+    "tokenize",
+    "write_810",
+    "write_855",
+    "write_856",
+    "write_997",
+]

@@ -1,0 +1,92 @@
+"""Helpers shared by the document modules: N1 loops, product ids, warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vendorsync.edi.errors import X12Warning
+from vendorsync.edi.gs1 import product_id_problem, require_valid_product_id
+from vendorsync.edi.values import Address, Party, ProductId
+from vendorsync.edi.x12 import Segment, SegmentData
+
+
+def read_party(segments: Sequence[Segment], start: int) -> tuple[Party, int]:
+    """Read the N1 at ``segments[start]`` and its N2/N3/N4; return the party and the next index."""
+    n1 = segments[start]
+    lines: list[str] = []
+    city = state = postal = country = ""
+    has_address = False
+    position = start + 1
+    while position < len(segments) and segments[position].id in ("N2", "N3", "N4"):
+        segment = segments[position]
+        if segment.id == "N3":
+            lines.extend(value for value in (segment.text(1), segment.text(2)) if value)
+            has_address = True
+        elif segment.id == "N4":
+            city, state, postal, country = segment.text(1), segment.text(2), segment.text(3), segment.text(4)
+            has_address = True
+        position += 1
+    address = Address(tuple(lines), city, state, postal, country) if has_address else None
+    party = Party(
+        entity=n1.text(1, required=True),
+        name=n1.text(2),
+        id_qualifier=n1.text(3),
+        id=n1.text(4),
+        address=address,
+    )
+    return party, position
+
+
+def party_segments(party: Party) -> list[SegmentData]:
+    out: list[SegmentData] = [("N1", party.entity, party.name, party.id_qualifier, party.id)]
+    if party.address is not None:
+        address = party.address
+        if len(address.lines) > 2:
+            raise ValueError(f"N1*{party.entity}: at most two address lines fit in N3")
+        if address.lines:
+            out.append(("N3", *address.lines))
+        if address.city or address.postal_code or address.country_code:
+            out.append(
+                ("N4", address.city, address.state_or_region, address.postal_code, address.country_code)
+            )
+    return out
+
+
+def read_product_ids(
+    segment: Segment, first: int, warnings: list[X12Warning], last: int | None = None
+) -> tuple[ProductId, ...]:
+    """Qualifier/value pairs from element ``first`` on (PO106/07, LIN02/03…); bad check digits warn."""
+    ids: list[ProductId] = []
+    position = first
+    stop = last or len(segment.elements)
+    while position < stop:
+        qualifier, value = segment.text(position), segment.text(position + 1)
+        if qualifier and value:
+            ids.append(ProductId(qualifier, value))
+            problem = product_id_problem(qualifier, value)
+            if problem:
+                warnings.append(X12Warning(problem, segment.index, segment.id, segment.name(position + 1)))
+        position += 2
+    return tuple(ids)
+
+
+def product_id_elements(ids: Sequence[ProductId], what: str) -> list[str]:
+    """Qualifier/value pairs for PO1/IT1/LIN, checked strictly."""
+    if not ids:
+        raise ValueError(f"{what}: at least one product id is required")
+    out: list[str] = []
+    for product_id in ids:
+        require_valid_product_id(product_id.qualifier, product_id.value, what)
+        out.extend((product_id.qualifier, product_id.value))
+    return out
+
+
+def count_check(expected: int, actual: int, segment: Segment, position: int, what: str) -> X12Warning | None:
+    if expected != actual:
+        return X12Warning(
+            f"{segment.name(position)} says {expected} {what}, counted {actual}",
+            segment.index,
+            segment.id,
+            segment.name(position),
+        )
+    return None
