@@ -24,6 +24,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "Stopped."
+  exit 0
 }
 trap cleanup INT TERM EXIT
 
@@ -53,4 +54,5 @@ cat <<MSG
 
 MSG
 wait -n "${pids[@]}" || true
-echo "A VendorSync process exited; see var/log/." >&2
+sleep 1  # on Ctrl-C every process exits together; let the trap report that instead
+echo "A VendorSync process exited on its own; see var/log/. Stopping the others." >&2
