@@ -16,7 +16,13 @@ MATRIX = {
     "exceptions": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": DENY},
     "exception_detail": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": DENY},
     "orders:index": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": DENY},
-    "reconciliation:index": {"finance": ALLOW, "approver": ALLOW, "ops": DENY, "admin": ALLOW, "outsider": DENY},
+    "reconciliation:index": {
+        "finance": ALLOW,
+        "approver": ALLOW,
+        "ops": DENY,
+        "admin": ALLOW,
+        "outsider": DENY,
+    },
     "settings": {"finance": DENY, "approver": DENY, "ops": DENY, "admin": ALLOW, "outsider": DENY},
     "sync_runs": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": DENY},
     "audit_log": {"finance": DENY, "approver": ALLOW, "ops": DENY, "admin": ALLOW, "outsider": DENY},
@@ -26,7 +32,9 @@ MATRIX = {
 
 @pytest.fixture
 def case(db):
-    case, _ = services.exception_raise(kind="sku_asin_gap", dedupe_key="po:9:line:1", message="ASIN B0X unmapped")
+    case, _ = services.exception_raise(
+        kind="sku_asin_gap", dedupe_key="po:9:line:1", message="ASIN B0X unmapped"
+    )
     return case
 
 

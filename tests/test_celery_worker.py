@@ -23,9 +23,22 @@ RESULTS = "redis://127.0.0.1:6379/14"
 def _start_worker(queue: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CELERY_RESULT_BACKEND": RESULTS, **(extra_env or {})}
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "vendorsync", "worker", "-Q", queue, "--pool=solo",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
-         f"--hostname=test-{queue}@%h"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "vendorsync",
+            "worker",
+            "-Q",
+            queue,
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=WARNING",
+            f"--hostname=test-{queue}@%h",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

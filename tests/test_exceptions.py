@@ -35,7 +35,9 @@ def test_the_database_admits_one_open_case_per_key(db):
 def test_a_resolved_problem_that_comes_back_opens_a_new_case(db):
     case, _ = services.exception_raise(kind="settlement_drift", dedupe_key="rem:7", message="drift 1.00")
     services.exception_resolve(case=case, actor=None, note="explained", auto=True)
-    again, created = services.exception_raise(kind="settlement_drift", dedupe_key="rem:7", message="drift 2.00")
+    again, created = services.exception_raise(
+        kind="settlement_drift", dedupe_key="rem:7", message="drift 2.00"
+    )
     assert created and again.pk != case.pk
     case.refresh_from_db()
     assert case.status == "resolved" and case.auto_resolved and case.owner_team == "finance"

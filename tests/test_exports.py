@@ -16,12 +16,15 @@ from vendorsync.exports import build_workbook
 def test_text_that_looks_like_a_formula_is_written_as_text_and_amounts_stay_numbers():
     data = build_workbook(
         ["Document", "Amount", "Note"],
-        [["=HYPERLINK(\"http://evil\")", Decimal("-12.34"), "+1 call me"], ["INV-1", Decimal("1000.00"), "@SUM(A1)"]],
+        [
+            ['=HYPERLINK("http://evil")', Decimal("-12.34"), "+1 call me"],
+            ["INV-1", Decimal("1000.00"), "@SUM(A1)"],
+        ],
     )
     sheet = load_workbook(BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("Document", "Amount", "Note")
-    assert rows[1][0] == "'=HYPERLINK(\"http://evil\")" and rows[1][2] == "'+1 call me"
+    assert rows[1][0] == '\'=HYPERLINK("http://evil")' and rows[1][2] == "'+1 call me"
     assert rows[2][2] == "'@SUM(A1)"
     assert isinstance(rows[1][1], float | int) and rows[1][1] == -12.34 and rows[2][1] == 1000
     assert sheet.cell(row=2, column=1).data_type == "s"

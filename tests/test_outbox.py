@@ -27,8 +27,11 @@ def _put(message: OutboxMessage) -> DeliveryResult:
     """An idempotent write, classified the way the real connectors classify responses."""
     response = httpx.put(f"{REMOTE}/eid:{message.external_key}", json=message.payload, timeout=2)
     if response.status_code == 429 or response.status_code >= 500:
-        raise RetryableError("remote unavailable", status=response.status_code,
-                             retry_after=float(response.headers.get("Retry-After", 0)) or None)
+        raise RetryableError(
+            "remote unavailable",
+            status=response.status_code,
+            retry_after=float(response.headers.get("Retry-After", 0)) or None,
+        )
     if response.status_code == 401:
         raise AuthError("invalid login", status=401)
     if response.status_code >= 400:
@@ -45,7 +48,9 @@ def remote_handler():
 
 def _enqueue(key: str = "K1") -> OutboxMessage:
     with transaction.atomic():
-        return services.outbox_enqueue(target="test", operation="put", external_key=key, payload={"amount": "10.00"})
+        return services.outbox_enqueue(
+            target="test", operation="put", external_key=key, payload={"amount": "10.00"}
+        )
 
 
 def _due_now(message: OutboxMessage) -> None:
@@ -60,8 +65,11 @@ def test_a_successful_delivery_is_marked_sent_with_the_remote_id(db):
     message.refresh_from_db()
     assert report.sent == 1 and route.call_count == 1
     assert message.state == OutboxState.SENT and message.remote_id == "987" and message.attempts == 1
-    assert list(AuditEvent.objects.filter(subject_id=str(message.public_id)).order_by("id").values_list(
-        "action", flat=True)) == ["outbox.enqueued", "outbox.sending", "outbox.sent"]
+    assert list(
+        AuditEvent.objects.filter(subject_id=str(message.public_id))
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["outbox.enqueued", "outbox.sending", "outbox.sent"]
 
 
 @respx.mock
@@ -168,8 +176,10 @@ def test_the_relay_is_nudged_only_after_commit(db, django_capture_on_commit_call
     assert callbacks == [] and not OutboxMessage.objects.exists()
     with django_capture_on_commit_callbacks() as callbacks:
         with transaction.atomic():
-            services.outbox_enqueue(target="test", operation="put", external_key="R2", payload={})
-    assert len(callbacks) == 1
+            for key in ("R2", "R3", "R4"):
+                services.outbox_enqueue(target="test", operation="put", external_key=key, payload={})
+    assert len(callbacks) == 1  # one nudge per transaction, not per message
+    assert OutboxMessage.objects.count() == 3
 
 
 @pytest.mark.postgres

@@ -33,7 +33,9 @@ def test_a_post_with_the_htmx_csrf_header_is_accepted(personas):
     page = client.get(case.get_absolute_url())
     token = str(page.context["csrf_token"])
     assert f'hx-headers=\'{{"X-CSRFToken": "{token}"}}\'' in page.content.decode()
-    response = client.post(reverse("exception_action", args=[case.public_id, "take"]), headers={"X-CSRFToken": token})
+    response = client.post(
+        reverse("exception_action", args=[case.public_id, "take"]), headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == "in_progress"
@@ -65,7 +67,11 @@ def test_password_change(personas):
     client.force_login(personas["finance"])
     response = client.post(
         reverse("password_change"),
-        {"old_password": "correct-horse-battery", "new_password1": "A-much-longer-pass-42", "new_password2": "A-much-longer-pass-42"},
+        {
+            "old_password": "correct-horse-battery",
+            "new_password1": "A-much-longer-pass-42",
+            "new_password2": "A-much-longer-pass-42",
+        },
     )
     assert response.status_code == 302
     personas["finance"].refresh_from_db()
@@ -99,12 +105,30 @@ def _check_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("env", "complaint"),
     [
-        ({"VENDORSYNC_ENV": "production", "DJANGO_ALLOWED_HOSTS": "x.example", "DATABASE_URL": "postgres://u@h/db"},
-         "DJANGO_SECRET_KEY is required"),
-        ({"VENDORSYNC_ENV": "production", "DJANGO_SECRET_KEY": "k" * 60, "DATABASE_URL": "postgres://u@h/db"},
-         "DJANGO_ALLOWED_HOSTS is required"),
-        ({"VENDORSYNC_ENV": "production", "DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOWED_HOSTS": "x.example"},
-         "Production needs a real database"),
+        (
+            {
+                "VENDORSYNC_ENV": "production",
+                "DJANGO_ALLOWED_HOSTS": "x.example",
+                "DATABASE_URL": "postgres://u@h/db",
+            },
+            "DJANGO_SECRET_KEY is required",
+        ),
+        (
+            {
+                "VENDORSYNC_ENV": "production",
+                "DJANGO_SECRET_KEY": "k" * 60,
+                "DATABASE_URL": "postgres://u@h/db",
+            },
+            "DJANGO_ALLOWED_HOSTS is required",
+        ),
+        (
+            {
+                "VENDORSYNC_ENV": "production",
+                "DJANGO_SECRET_KEY": "k" * 60,
+                "DJANGO_ALLOWED_HOSTS": "x.example",
+            },
+            "Production needs a real database",
+        ),
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG='maybe' is not a boolean"),
         ({"VENDORSYNC_OUTBOX_MAX_ATTEMPTS": "ten"}, "VENDORSYNC_OUTBOX_MAX_ATTEMPTS='ten' is not an integer"),
     ],
@@ -117,7 +141,11 @@ def test_settings_fail_fast_on_missing_or_bad_configuration(env, complaint):
 
 def test_production_settings_start_with_what_they_need():
     result = _check_settings(
-        {"VENDORSYNC_ENV": "production", "DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOWED_HOSTS": "x.example",
-         "DATABASE_URL": "postgres://u@h/db"}
+        {
+            "VENDORSYNC_ENV": "production",
+            "DJANGO_SECRET_KEY": "k" * 60,
+            "DJANGO_ALLOWED_HOSTS": "x.example",
+            "DATABASE_URL": "postgres://u@h/db",
+        }
     )
     assert result.returncode == 0, result.stderr

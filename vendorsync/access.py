@@ -43,4 +43,6 @@ def get_exception_for(user: Any, public_id: Any) -> ExceptionCase:
     """The exception a user may see (every role with the queue sees both teams' cases, read-only)."""
     if not user.has_perm(perm("view_exceptions")):
         raise PermissionDenied("Your role does not include the exception queue.")
-    return get_object_or_404(ExceptionCase.objects.select_related("assignee", "resolved_by"), public_id=public_id)
+    return get_object_or_404(
+        ExceptionCase.objects.select_related("assignee", "resolved_by"), public_id=public_id
+    )

@@ -21,7 +21,7 @@ def _prepare(sender: Celery, **kwargs: object) -> None:
 
     # The filesystem transport needs its folders before the first message.
     if str(settings.CELERY_BROKER_URL).startswith("filesystem://"):
-        for key in ("data_folder_in", "processed_folder"):
+        for key in ("data_folder_in", "processed_folder", "control_folder"):
             Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]).mkdir(parents=True, exist_ok=True)
     sender.conf.beat_schedule = {
         "outbox-relay-sweep": {

@@ -81,7 +81,9 @@ def deliver(message: OutboxMessage, report: RelayReport) -> None:
         )
     except Exception as exc:  # noqa: BLE001 - an unexpected bug must not kill the relay for every message
         logger.exception("Outbox handler crashed for %s", message.external_key)
-        outcome = services.outbox_mark_failed(message=message, error=f"{type(exc).__name__}: {exc}", retryable=True)
+        outcome = services.outbox_mark_failed(
+            message=message, error=f"{type(exc).__name__}: {exc}", retryable=True
+        )
     else:
         services.outbox_mark_sent(
             message=message, remote_id=result.remote_id, response_excerpt=result.response_excerpt
@@ -94,7 +96,9 @@ def deliver(message: OutboxMessage, report: RelayReport) -> None:
 def relay_once(*, limit: int | None = None) -> RelayReport:
     """Reclaim stale sends, then claim and deliver the messages that are due."""
     report = RelayReport()
-    report.reclaimed = services.outbox_reclaim_stale(older_than=timedelta(seconds=settings.TASK_TIME_LIMIT * 2))
+    report.reclaimed = services.outbox_reclaim_stale(
+        older_than=timedelta(seconds=settings.TASK_TIME_LIMIT * 2)
+    )
     claimed = services.outbox_claim_due(limit=limit or settings.OUTBOX_BATCH_SIZE)
     report.claimed = len(claimed)
     for message in claimed:

@@ -76,7 +76,9 @@ def sync_roles(**kwargs: Any) -> None:
     create_permissions(Access._meta.app_config, verbosity=0, using=using)
     create_permissions(apps.get_app_config("auth"), verbosity=0, using=using)
     by_codename = {p.codename: p for p in Permission.objects.filter(content_type__app_label="vendorsync")}
-    auth_perms = list(Permission.objects.filter(content_type__app_label="auth", codename__in=ADMIN_AUTH_PERMISSIONS))
+    auth_perms = list(
+        Permission.objects.filter(content_type__app_label="auth", codename__in=ADMIN_AUTH_PERMISSIONS)
+    )
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         granted = [by_codename[c] for c in sorted(codenames)]

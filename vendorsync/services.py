@@ -8,6 +8,7 @@ a shell refuses an actor who lacks the role just as a page would.
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import datetime, timedelta
 from typing import Any
@@ -151,7 +152,9 @@ def exception_touch(
         return _touch(case, message=message, details=details)
 
 
-def _close(case: ExceptionCase, *, actor: Any, status: str, note: str, auto: bool, action: str) -> ExceptionCase:
+def _close(
+    case: ExceptionCase, *, actor: Any, status: str, note: str, auto: bool, action: str
+) -> ExceptionCase:
     with transaction.atomic():
         locked = ExceptionCase.objects.select_for_update().get(pk=case.pk)
         if not locked.is_open:
@@ -162,15 +165,23 @@ def _close(case: ExceptionCase, *, actor: Any, status: str, note: str, auto: boo
         locked.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
         locked.resolved_at = timezone.now()
         locked.auto_resolved = auto
-        locked.save(update_fields=["status", "resolution_note", "resolved_by", "resolved_at", "auto_resolved"])
-        audit_record(actor=actor, action=action, subject=locked, before=before, after={"status": status}, reason=note)
+        locked.save(
+            update_fields=["status", "resolution_note", "resolved_by", "resolved_at", "auto_resolved"]
+        )
+        audit_record(
+            actor=actor, action=action, subject=locked, before=before, after={"status": status}, reason=note
+        )
         return locked
 
 
-def exception_resolve(*, case: ExceptionCase, actor: Any, note: str = "", auto: bool = False) -> ExceptionCase:
+def exception_resolve(
+    *, case: ExceptionCase, actor: Any, note: str = "", auto: bool = False
+) -> ExceptionCase:
     """Close a case because the problem is fixed (``actor=None, auto=True`` when a flow sees it fixed)."""
     _require_exception_permission(actor, case)
-    return _close(case, actor=actor, status=ExceptionStatus.RESOLVED, note=note, auto=auto, action="exception.resolved")
+    return _close(
+        case, actor=actor, status=ExceptionStatus.RESOLVED, note=note, auto=auto, action="exception.resolved"
+    )
 
 
 def exception_dismiss(*, case: ExceptionCase, actor: Any, reason: str) -> ExceptionCase:
@@ -178,8 +189,14 @@ def exception_dismiss(*, case: ExceptionCase, actor: Any, reason: str) -> Except
     _require_exception_permission(actor, case)
     if not reason.strip():
         raise ValidationError("Say why you dismiss this exception.")
-    return _close(case, actor=actor, status=ExceptionStatus.DISMISSED, note=reason.strip(), auto=False,
-                  action="exception.dismissed")
+    return _close(
+        case,
+        actor=actor,
+        status=ExceptionStatus.DISMISSED,
+        note=reason.strip(),
+        auto=False,
+        action="exception.dismissed",
+    )
 
 
 def exception_assign(*, case: ExceptionCase, actor: Any, assignee: Any) -> ExceptionCase:
@@ -189,7 +206,10 @@ def exception_assign(*, case: ExceptionCase, actor: Any, assignee: Any) -> Excep
         locked = ExceptionCase.objects.select_for_update().get(pk=case.pk)
         if not locked.is_open:
             raise ValidationError("Only open exceptions can be assigned.")
-        before = {"status": locked.status, "assignee": locked.assignee.get_username() if locked.assignee else None}
+        before = {
+            "status": locked.status,
+            "assignee": locked.assignee.get_username() if locked.assignee else None,
+        }
         locked.assignee = assignee
         locked.status = ExceptionStatus.IN_PROGRESS
         locked.save(update_fields=["assignee", "status"])
@@ -214,7 +234,12 @@ def sync_run_start(*, flow: str, cursor: str = "") -> SyncRun:
 
 
 def sync_run_finish(
-    *, run: SyncRun, outcome: str, counts: dict[str, int] | None = None, cursor: str | None = None, error: str = ""
+    *,
+    run: SyncRun,
+    outcome: str,
+    counts: dict[str, int] | None = None,
+    cursor: str | None = None,
+    error: str = "",
 ) -> SyncRun:
     if outcome not in SyncOutcome.values or outcome == SyncOutcome.RUNNING:
         raise ValueError(f"A finished sync run cannot end as {outcome!r}.")
@@ -227,7 +252,10 @@ def sync_run_finish(
             run.cursor = cursor
         run.save(update_fields=["finished_at", "outcome", "counts", "error", "cursor"])
         audit_record(
-            actor=None, action="sync.finished", subject=run, after={"outcome": outcome, "counts": run.counts},
+            actor=None,
+            action="sync.finished",
+            subject=run,
+            after={"outcome": outcome, "counts": run.counts},
             reason=error,
         )
         return run
@@ -248,7 +276,28 @@ def sequence_next(*, name: str, wrap_at: int | None = None) -> int:
 # --- Outbox ---------------------------------------------------------------------------------------
 
 
-def outbox_enqueue(*, target: str, operation: str, external_key: str, payload: dict[str, Any]) -> OutboxMessage:
+def _nudge_relay() -> None:
+    from vendorsync.tasks import relay_outbox
+
+    try:
+        relay_outbox.delay()
+    except Exception:  # noqa: BLE001 - the sweep delivers anyway; a broker outage must not fail a request
+        logging.getLogger(__name__).warning(
+            "Could not nudge the outbox relay; the periodic sweep will deliver."
+        )
+
+
+def _nudge_relay_on_commit() -> None:
+    """One nudge per transaction, however many messages it enqueues."""
+    connection = transaction.get_connection()
+    pending = getattr(connection, "run_on_commit", [])
+    if not any(entry[1] is _nudge_relay for entry in pending):
+        transaction.on_commit(_nudge_relay)
+
+
+def outbox_enqueue(
+    *, target: str, operation: str, external_key: str, payload: dict[str, Any]
+) -> OutboxMessage:
     """Create a delivery in the caller's transaction; the relay is nudged once it commits.
 
     The row is the source of truth: if the nudge is lost (broker down), the beat sweep delivers it.
@@ -257,24 +306,19 @@ def outbox_enqueue(*, target: str, operation: str, external_key: str, payload: d
         target=target, operation=operation, external_key=external_key, payload=payload
     )
     audit_record(
-        actor=None, action="outbox.enqueued", subject=message, after={"operation": operation, "key": external_key}
+        actor=None,
+        action="outbox.enqueued",
+        subject=message,
+        after={"operation": operation, "key": external_key},
     )
 
-    def _nudge() -> None:
-        from vendorsync.tasks import relay_outbox
-
-        try:
-            relay_outbox.delay()
-        except Exception:  # noqa: BLE001 - the sweep will pick it up; a broker outage must not fail the request
-            import logging
-
-            logging.getLogger(__name__).warning("Could not nudge the outbox relay; the sweep will deliver.")
-
-    transaction.on_commit(_nudge)
+    _nudge_relay_on_commit()
     return message
 
 
-def outbox_backoff(attempts: int, *, base: float = 30.0, cap: float = 6 * 3600.0, rng: random.Random | None = None) -> timedelta:
+def outbox_backoff(
+    attempts: int, *, base: float = 30.0, cap: float = 6 * 3600.0, rng: random.Random | None = None
+) -> timedelta:
     """Exponential backoff with "equal jitter": uniform(c/2, c) where c = min(cap, base * 2**(attempts-1)).
 
     Jitter spreads retries of many messages that failed together; the lower half-bound keeps the
@@ -319,36 +363,55 @@ def outbox_claim_due(*, limit: int, now: datetime | None = None) -> list[OutboxM
         claimed = list(query[:limit])
         for message in claimed:
             _transition(
-                message, state=OutboxState.SENDING, action="outbox.sending",
-                attempts=message.attempts + 1, claimed_at=now,
+                message,
+                state=OutboxState.SENDING,
+                action="outbox.sending",
+                attempts=message.attempts + 1,
+                claimed_at=now,
             )
         return claimed
 
 
-def outbox_mark_sent(*, message: OutboxMessage, remote_id: str = "", response_excerpt: str = "") -> OutboxMessage:
+def outbox_mark_sent(
+    *, message: OutboxMessage, remote_id: str = "", response_excerpt: str = ""
+) -> OutboxMessage:
     with transaction.atomic():
         return _transition(
-            message, state=OutboxState.SENT, action="outbox.sent", remote_id=remote_id[:100],
-            response_excerpt=response_excerpt[:2000], sent_at=timezone.now(), last_error="",
+            message,
+            state=OutboxState.SENT,
+            action="outbox.sent",
+            remote_id=remote_id[:100],
+            response_excerpt=response_excerpt[:2000],
+            sent_at=timezone.now(),
+            last_error="",
         )
 
 
 def outbox_mark_failed(
-    *, message: OutboxMessage, error: str, retryable: bool, retry_after: float | None = None,
+    *,
+    message: OutboxMessage,
+    error: str,
+    retryable: bool,
+    retry_after: float | None = None,
     max_attempts: int | None = None,
 ) -> OutboxMessage:
     """Schedule a retry, or give up: ``needs_review`` for a refusal, ``dead`` when attempts run out."""
     max_attempts = max_attempts or settings.OUTBOX_MAX_ATTEMPTS
     with transaction.atomic():
         if not retryable:
-            return _transition(message, state=OutboxState.NEEDS_REVIEW, action="outbox.needs_review", last_error=error)
+            return _transition(
+                message, state=OutboxState.NEEDS_REVIEW, action="outbox.needs_review", last_error=error
+            )
         if message.attempts >= max_attempts:
             return _transition(message, state=OutboxState.DEAD, action="outbox.dead", last_error=error)
         delay = outbox_backoff(message.attempts)
         if retry_after is not None:
             delay = max(delay, timedelta(seconds=retry_after))
         return _transition(
-            message, state=OutboxState.RETRY, action="outbox.retry", last_error=error,
+            message,
+            state=OutboxState.RETRY,
+            action="outbox.retry",
+            last_error=error,
             next_attempt_at=timezone.now() + delay,
         )
 
@@ -358,12 +421,18 @@ def outbox_reclaim_stale(*, older_than: timedelta, now: datetime | None = None) 
     now = now or timezone.now()
     with transaction.atomic():
         stale = list(
-            OutboxMessage.objects.select_for_update()
-            .filter(state=OutboxState.SENDING, claimed_at__lt=now - older_than)
+            OutboxMessage.objects.select_for_update().filter(
+                state=OutboxState.SENDING, claimed_at__lt=now - older_than
+            )
         )
         for message in stale:
-            _transition(message, state=OutboxState.RETRY, action="outbox.reclaimed",
-                        next_attempt_at=now, last_error="Relay stopped while sending; delivering again.")
+            _transition(
+                message,
+                state=OutboxState.RETRY,
+                action="outbox.reclaimed",
+                next_attempt_at=now,
+                last_error="Relay stopped while sending; delivering again.",
+            )
         return len(stale)
 
 
@@ -380,6 +449,12 @@ def outbox_requeue(*, message: OutboxMessage, actor: Any, reason: str) -> Outbox
         message.next_attempt_at = timezone.now()
         message.attempts = 0
         message.save(update_fields=["state", "next_attempt_at", "attempts"])
-        audit_record(actor=actor, action="outbox.requeued", subject=message, before=before,
-                     after={"state": message.state}, reason=reason)
+        audit_record(
+            actor=actor,
+            action="outbox.requeued",
+            subject=message,
+            before=before,
+            after={"state": message.state},
+            reason=reason,
+        )
         return message

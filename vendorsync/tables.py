@@ -12,7 +12,16 @@ class ExceptionTable(tables.Table):
 
     class Meta:
         model = ExceptionCase
-        fields = ("kind", "owner_team", "severity", "status", "message", "occurrences", "last_seen_at", "assignee")
+        fields = (
+            "kind",
+            "owner_team",
+            "severity",
+            "status",
+            "message",
+            "occurrences",
+            "last_seen_at",
+            "assignee",
+        )
         order_by = ("-last_seen_at",)
         empty_text = "No exceptions match. The queue is clear."
 
@@ -28,8 +37,16 @@ class SyncRunTable(tables.Table):
 class OutboxTable(tables.Table):
     class Meta:
         model = OutboxMessage
-        fields = ("target", "operation", "external_key", "state", "attempts", "next_attempt_at", "last_error",
-                  "remote_id")
+        fields = (
+            "target",
+            "operation",
+            "external_key",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "remote_id",
+        )
         order_by = ("-created_at",)
         empty_text = "Nothing has been queued for delivery."
 

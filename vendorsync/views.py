@@ -66,7 +66,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     open_cases = ExceptionCase.objects.open()
     by_team = dict(open_cases.values_list("owner_team").annotate(n=Count("id")).order_by())
     by_kind = list(
-        open_cases.values("kind", "owner_team").annotate(n=Count("id"), last=Max("last_seen_at")).order_by("-n")[:10]
+        open_cases.values("kind", "owner_team")
+        .annotate(n=Count("id"), last=Max("last_seen_at"))
+        .order_by("-n")[:10]
     )
     latest_runs = _latest_runs_per_flow()
     outbox = dict(OutboxMessage.objects.values_list("state").annotate(n=Count("id")).order_by())
@@ -75,7 +77,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "open_finance": by_team.get(Team.FINANCE, 0),
         "by_kind": by_kind,
         "latest_runs": latest_runs,
-        "outbox_waiting": sum(outbox.get(s, 0) for s in (OutboxState.PENDING, OutboxState.RETRY, OutboxState.SENDING)),
+        "outbox_waiting": sum(
+            outbox.get(s, 0) for s in (OutboxState.PENDING, OutboxState.RETRY, OutboxState.SENDING)
+        ),
         "outbox_attention": outbox.get(OutboxState.NEEDS_REVIEW, 0) + outbox.get(OutboxState.DEAD, 0),
         "kind_labels": dict(ExceptionCase._meta.get_field("kind").choices),
     }
@@ -121,7 +125,9 @@ def exceptions(request: HttpRequest) -> HttpResponse:
 @require_perm("view_exceptions")
 def exception_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     case = get_exception_for(request.user, public_id)
-    history = AuditEvent.objects.filter(subject_type="vendorsync.exceptioncase", subject_id=str(case.public_id))
+    history = AuditEvent.objects.filter(
+        subject_type="vendorsync.exceptioncase", subject_id=str(case.public_id)
+    )
     return render(
         request,
         "vendorsync/exception_detail.html",
@@ -163,7 +169,9 @@ def sync_runs(request: HttpRequest) -> HttpResponse:
 @require_perm("view_audit")
 def audit_log(request: HttpRequest) -> HttpResponse:
     filterset = AuditFilter(request.GET or None, queryset=AuditEvent.objects.all())
-    table = AuditTable(filterset.qs if filterset.is_valid() or not filterset.is_bound else AuditEvent.objects.none())
+    table = AuditTable(
+        filterset.qs if filterset.is_valid() or not filterset.is_bound else AuditEvent.objects.none()
+    )
     if request.GET.get("export") == "xlsx":
         return table_xlsx_response(table, "audit-log")
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
@@ -186,7 +194,10 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         ("Amazon LWA refresh token", secret(settings.AMAZON_LWA_REFRESH_TOKEN)),
         ("NetSuite account", settings.NETSUITE_ACCOUNT_ID or "not set"),
         ("NetSuite base URL", settings.NETSUITE_BASE_URL or "(derived from account)"),
-        ("NetSuite consumer key / secret", secret(settings.NETSUITE_CONSUMER_KEY and settings.NETSUITE_CONSUMER_SECRET)),
+        (
+            "NetSuite consumer key / secret",
+            secret(settings.NETSUITE_CONSUMER_KEY and settings.NETSUITE_CONSUMER_SECRET),
+        ),
         ("NetSuite token id / secret", secret(settings.NETSUITE_TOKEN_ID and settings.NETSUITE_TOKEN_SECRET)),
     ]
     users = get_user_model().objects.prefetch_related("groups").order_by("username")

@@ -66,11 +66,40 @@ GL_ACCOUNTS: tuple[GLAccount, ...] = (
     GLAccount("610", "6100", "Freight Out", "expense"),
 )
 
-_NOUNS = ("Mug", "Skillet", "Towel Set", "Candle", "Cutting Board", "Storage Bin", "Lamp", "Throw Pillow",
-          "Kettle", "Knife Block", "Planter", "Wall Clock", "Bath Mat", "Spice Rack", "Water Bottle",
-          "Colander", "Serving Tray", "Doormat", "Picture Frame", "Tea Towels")
-_ADJECTIVES = ("Stoneware", "Cast Iron", "Bamboo", "Linen", "Ceramic", "Copper", "Oak", "Enamel", "Glass",
-               "Cotton")
+_NOUNS = (
+    "Mug",
+    "Skillet",
+    "Towel Set",
+    "Candle",
+    "Cutting Board",
+    "Storage Bin",
+    "Lamp",
+    "Throw Pillow",
+    "Kettle",
+    "Knife Block",
+    "Planter",
+    "Wall Clock",
+    "Bath Mat",
+    "Spice Rack",
+    "Water Bottle",
+    "Colander",
+    "Serving Tray",
+    "Doormat",
+    "Picture Frame",
+    "Tea Towels",
+)
+_ADJECTIVES = (
+    "Stoneware",
+    "Cast Iron",
+    "Bamboo",
+    "Linen",
+    "Ceramic",
+    "Copper",
+    "Oak",
+    "Enamel",
+    "Glass",
+    "Cotton",
+)
 
 
 def _upc(rng: random.Random) -> str:
@@ -117,5 +146,7 @@ def item_by_asin(asin: str) -> CatalogItem | None:
 def unmapped_asins(count: int = 12) -> tuple[str, ...]:
     """ASINs Amazon orders that have no item in NetSuite (the SKU/ASIN gap the demo shows)."""
     rng = random.Random(7)
-    return tuple("B0Z" + "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(7))
-                 for _ in range(count))
+    return tuple(
+        "B0Z" + "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(7))
+        for _ in range(count)
+    )

@@ -30,7 +30,9 @@ class Command(BaseCommand):
         User = get_user_model()
         with transaction.atomic():
             for username, roles in DEMO_USERS.items():
-                user, _ = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
+                user, _ = User.objects.get_or_create(
+                    username=username, defaults={"email": f"{username}@example.com"}
+                )
                 user.set_password(password)
                 user.is_staff = username == "admin"
                 user.is_superuser = False

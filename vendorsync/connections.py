@@ -1,0 +1,77 @@
+"""Where the connectors get their configuration and their transport — the only such place.
+
+- ``VENDORSYNC_SANDBOX=1`` (the embedded default): the clients talk to the simulators in this
+  process through ``httpx.WSGITransport``, with the simulators' demo credentials. Nothing leaves
+  the machine, and every flow can be run end to end.
+- ``VENDORSYNC_SANDBOX=0``: the clients use the configured endpoints and credentials (AMAZON_*,
+  NETSUITE_*) — the real systems, or ``manage.py sandbox serve`` on a port.
+
+Sync flows and outbox handlers call ``amazon_client()`` / ``netsuite_client()`` and never build
+clients themselves, so nothing is hard-wired to the simulators.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+from vendorsync.amazon import AmazonConfig, AmazonVendorClient
+from vendorsync.netsuite import NetSuiteClient, NetSuiteConfig
+
+# Made-up hosts: requests to them only ever reach the in-process simulators.
+SANDBOX_AMAZON_URL = "https://amazon.sandbox.vendorsync.invalid"
+SANDBOX_NETSUITE_URL = "https://netsuite.sandbox.vendorsync.invalid"
+
+
+def _sandbox_dir() -> Path:
+    return Path(settings.VAR_DIR) / "sandbox"
+
+
+@cache
+def _amazon_app(store_dir: str) -> Any:
+    from vendorsync.sandbox.amazon import make_app
+
+    return make_app(Path(store_dir) / "amazon.sqlite3")
+
+
+@cache
+def _netsuite_app(store_dir: str) -> Any:
+    from vendorsync.sandbox.netsuite import make_app
+
+    return make_app(Path(store_dir) / "netsuite.sqlite3")
+
+
+def amazon_client() -> AmazonVendorClient:
+    if not settings.SANDBOX:
+        return AmazonVendorClient(AmazonConfig.from_settings())
+    from vendorsync.sandbox.amazon import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+
+    config = AmazonConfig.from_settings(
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        refresh_token=DEMO_REFRESH_TOKEN,
+        endpoint=SANDBOX_AMAZON_URL,
+        lwa_token_url=f"{SANDBOX_AMAZON_URL}/auth/o2/token",
+    )
+    return AmazonVendorClient(config, transport=httpx.WSGITransport(app=_amazon_app(str(_sandbox_dir()))))
+
+
+def netsuite_client() -> NetSuiteClient:
+    if not settings.SANDBOX:
+        return NetSuiteClient(NetSuiteConfig.from_settings())
+    from vendorsync.sandbox import netsuite as simulator
+
+    config = NetSuiteConfig(
+        account_id=simulator.ACCOUNT_ID,
+        consumer_key=simulator.CONSUMER_KEY,
+        consumer_secret=simulator.CONSUMER_SECRET,
+        token_id=simulator.TOKEN_ID,
+        token_secret=simulator.TOKEN_SECRET,
+        base_url=SANDBOX_NETSUITE_URL,
+        timeout=settings.HTTP_TIMEOUT_SECONDS,
+    )
+    return NetSuiteClient(config, transport=httpx.WSGITransport(app=_netsuite_app(str(_sandbox_dir()))))
