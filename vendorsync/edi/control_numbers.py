@@ -1,7 +1,7 @@
-"""Next X12 control numbers from the ``Sequence`` table (the only Django code in the EDI connector).
+"""Next X12 control numbers from the core's persisted sequences (the only Django code in the EDI connector).
 
-Each counter is incremented under ``select_for_update`` inside ``transaction.atomic``, so two
-workers never hand out the same number. ISA13 is 9 digits: counters wrap from 999999999 to 1
+Each counter is incremented by ``vendorsync.services.sequence_next`` under ``select_for_update``
+inside ``transaction.atomic``, so two workers never hand out the same number. ISA13 is 9 digits: counters wrap from 999999999 to 1
 (GS06 and ST02 wrap at the same bound; their 9-digit maximum is the same).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from vendorsync.edi.x12 import MAX_CONTROL_NUMBER, ControlNumbers
-from vendorsync.models import Sequence
+from vendorsync.services import sequence_next
 
 INTERCHANGE = "x12.isa"
 GROUP = "x12.gs"
@@ -19,12 +19,7 @@ TRANSACTION = "x12.st"
 
 def next_value(name: str, *, maximum: int = MAX_CONTROL_NUMBER) -> int:
     """Increment counter ``name`` and return the new value (1 after ``maximum``)."""
-    with transaction.atomic():
-        Sequence.objects.get_or_create(name=name)
-        row = Sequence.objects.select_for_update().get(name=name)
-        row.value = row.value + 1 if row.value < maximum else 1
-        row.save(update_fields=["value"])
-        return row.value
+    return sequence_next(name=name, wrap_at=maximum)
 
 
 def next_control_numbers() -> ControlNumbers:
