@@ -63,3 +63,4 @@ def personas(make_user):
         "admin": make_user("adm", "admin"),
         "outsider": make_user("nobody"),
     }
+

@@ -43,12 +43,18 @@ def browser_page():
         browser.close()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_log_in_see_the_dashboard_and_log_out(live_server, browser_page, make_user):
-    make_user("alice", "admin")
+@pytest.fixture
+def admin_with_an_exception(make_user):
+    # Database work happens here, before Playwright starts: code running inside Playwright's
+    # greenlet gets a database connection of its own that nothing closes.
     from vendorsync import services
 
+    make_user("alice", "admin")
     services.exception_raise(kind="asn_blocked", dedupe_key="asn:b1", message="Carton 3 has no weight")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_log_in_see_the_dashboard_and_log_out(live_server, admin_with_an_exception, browser_page):
     page, errors = browser_page
 
     page.goto(f"{live_server.url}/dashboard/")
