@@ -2,8 +2,9 @@
 
 Usage: .venv/bin/python bench/bench_foundation.py [--exceptions 50000] [--messages 2000]
 
-Runs against a throw-away SQLite database in a temporary folder (or the database in
-BENCH_DATABASE_URL, which it migrates and fills — never point it at real data) and prints
+Runs against a throw-away SQLite database in a temporary folder, or against the PostgreSQL
+database named in BENCH_DATABASE_URL, which it DROPS and recreates first (never point it at real
+data), and prints
 median and worst timings of the pages, the XLSX export, and the relay's delivery rate.
 """
 
@@ -21,6 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def _recreate_postgres_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--exceptions", type=int, default=50_000)
@@ -32,7 +43,8 @@ def main() -> None:
     os.environ["VENDORSYNC_VAR_DIR"] = tmp
     os.environ.pop("DATABASE_URL", None)
     if os.environ.get("BENCH_DATABASE_URL"):
-        os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+        os.environ["DATABASE_URL"] = url = os.environ["BENCH_DATABASE_URL"]
+        _recreate_postgres_database(url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vendorsync.settings")
     os.environ["DJANGO_DEBUG"] = "0"
     import django
