@@ -175,6 +175,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("VENDORSYNC_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["vendorsync.formats"]
 
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -8,6 +8,8 @@ from vendorsync.models import AuditEvent, ExceptionCase, OutboxMessage, SyncRun
 class ExceptionTable(tables.Table):
     kind = tables.Column(linkify=lambda record: record.get_absolute_url())
     message = tables.Column(orderable=False, attrs={"td": {"class": "wrap"}})
+    owner_team = tables.Column(verbose_name="Team")
+    last_seen_at = tables.DateTimeColumn(verbose_name="Last seen")
     assignee = tables.Column(accessor="assignee__username", verbose_name="Assignee", default="—")
 
     class Meta:
