@@ -63,4 +63,3 @@ def personas(make_user):
         "admin": make_user("adm", "admin"),
         "outsider": make_user("nobody"),
     }
-

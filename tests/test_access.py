@@ -134,3 +134,37 @@ def test_htmx_filter_request_gets_only_the_results_partial(personas, case):
     assert response.status_code == 200
     assert b'id="results"' in response.content and b"<html" not in response.content
     assert "HX-Request" in response["Vary"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("admin", 200), ("finance", 302), ("approver", 302), ("ops", 302), ("outsider", 302)],
+)
+def test_only_admins_open_the_user_administration(personas, persona, status):
+    client = Client()
+    client.force_login(personas[persona])
+    response = client.get(reverse("admin:auth_user_changelist"))
+    assert response.status_code == status
+    if status == 302:
+        assert reverse("admin:login") in response["Location"]
+
+
+def test_an_admin_can_give_a_role_but_is_no_superuser(personas):
+    from django.contrib.auth.models import Group
+
+    admin = personas["admin"]
+    admin.refresh_from_db()
+    assert not admin.is_superuser
+    assert not admin.has_perm("vendorsync.approve_postings")  # segregation of duties holds for admins
+    assert admin.has_perm("auth.change_user")
+    client = Client()
+    client.force_login(admin)
+    finance = personas["finance"]
+    page = client.get(reverse("admin:auth_user_change", args=[finance.pk]))
+    assert page.status_code == 200 and b'name="groups"' in page.content
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "finance",
+        "finance_approver",
+        "ops",
+        "admin",
+    }

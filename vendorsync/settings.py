@@ -39,7 +39,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SANDBOX = env_bool("VENDORSYNC_SANDBOX", not PRODUCTION)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "vendorsync.admin_site.VendorSyncAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

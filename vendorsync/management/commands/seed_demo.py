@@ -34,7 +34,7 @@ class Command(BaseCommand):
                     username=username, defaults={"email": f"{username}@example.com"}
                 )
                 user.set_password(password)
-                user.is_staff = username == "admin"
+                user.is_staff = False  # the admin role opens the user administration (admin_site.py)
                 user.is_superuser = False
                 user.save()
                 user.groups.set(Group.objects.filter(name__in=roles))
