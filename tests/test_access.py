@@ -168,3 +168,36 @@ def test_an_admin_can_give_a_role_but_is_no_superuser(personas):
         "ops",
         "admin",
     }
+
+
+def test_role_changes_in_the_user_administration_are_audited(personas):
+    from django.contrib.auth.models import Group
+
+    from vendorsync.models import AuditEvent
+
+    client = Client()
+    client.force_login(personas["admin"])
+    target = personas["finance"]
+    url = reverse("admin:auth_user_change", args=[target.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        k: v for k, v in form.initial.items() if v is not None and k not in ("groups", "user_permissions")
+    }
+    data.update(
+        {
+            "username": target.username,
+            "groups": [Group.objects.get(name="finance").pk, Group.objects.get(name="finance_approver").pk],
+            "is_active": "on",
+            "date_joined_0": target.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": target.date_joined.strftime("%H:%M:%S"),
+        }
+    )
+    data.pop("password", None)
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    event = AuditEvent.objects.get(action="user.roles_changed")
+    assert event.actor == personas["admin"] and event.subject_id == target.username
+    assert event.before == {"roles": ["finance"], "active": True}
+    assert event.after == {"roles": ["finance", "finance_approver"], "active": True}
