@@ -1,5 +1,7 @@
 """``manage.py sandbox serve|seed|advance|status``: run and steer the Amazon and NetSuite simulators.
 
+``seed`` runs ``vendorsync.sandbox.world.seed``: master data, Amazon's history, and the same
+history booked in NetSuite (sales orders ``AMZ-PO-<PO>``, fulfilments, invoices), idempotently.
 ``serve`` mounts the Amazon simulator under ``/amazon`` and the NetSuite simulator under
 ``/netsuite`` on one threaded wsgiref server, and prints the
 environment variables that point VendorSync at them. ``advance`` moves the shared SimClock one
@@ -20,11 +22,10 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from vendorsync.sandbox import netsuite
+from vendorsync.sandbox import netsuite, world
 from vendorsync.sandbox.amazon import AmazonSimulator, Faults, make_app
 from vendorsync.sandbox.clock import SimClock
-
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+from vendorsync.sandbox.common import WSGIApp
 
 
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -66,7 +67,9 @@ class Command(BaseCommand):
         serve.add_argument("--host", default="127.0.0.1")
         serve.add_argument("--port", type=int, default=8001)
         serve.add_argument("--no-seed", action="store_true", help="Do not seed an empty simulator first.")
-        seed = actions.add_parser("seed", help="Seed ~30 days of history (idempotent).")
+        seed = actions.add_parser(
+            "seed", help="Seed ~30 days of history in both simulators, telling one story (idempotent)."
+        )
         seed.add_argument("--days", type=int, default=30)
         advance = actions.add_parser("advance", help="Move the simulated clock forward day by day.")
         advance.add_argument("--days", type=int, default=1)
@@ -76,8 +79,7 @@ class Command(BaseCommand):
         getattr(self, f"do_{options['action']}")(options)
 
     def do_seed(self, options: dict[str, Any]) -> None:
-        netsuite.seed()
-        self.stdout.write(json.dumps(AmazonSimulator().seed(days=options["days"]), indent=2))
+        self.stdout.write(json.dumps(world.seed(days=options["days"]), indent=2))
 
     def do_advance(self, options: dict[str, Any]) -> None:
         if options["days"] < 1:
@@ -102,8 +104,8 @@ class Command(BaseCommand):
             faults.timeout_sleep_seconds = 65.0  # over a socket a timeout is a slow answer, not an exception
         amazon = make_app(faults=faults, token_ttl_seconds=ttl, transaction_delay_seconds=delay)
         if not options["no_seed"]:
-            self.stdout.write("Seeding the Amazon simulator (first run only)...")
-            amazon.simulator.seed()
+            self.stdout.write("Seeding the simulators (first run only)...")
+            world.seed(amazon=amazon.simulator)
         host, port = options["host"], options["port"]
         server = make_server(
             host, port, build_app(amazon, netsuite.make_app()), ThreadingWSGIServer, QuietHandler

@@ -7,20 +7,15 @@ VendorSync business rules; it is the other party.
 
 from __future__ import annotations
 
+from vendorsync.sandbox.common import gs1_check_digit
+
+from .auth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CREDENTIALS, DEMO_REFRESH_TOKEN, Credentials
+from .core import ApiError
 from .generate import GeneratedOrder, PlannedChange, generate_day
+from .history import HistoryShipment
+from .payments import AGREED_TERMS, PaymentTerms
 from .remittance import CSV_COLUMNS, Remittance, RemittanceFile, RemittanceLine, edi_820
-from .simulator import (
-    AGREED_TERMS,
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    DEMO_CREDENTIALS,
-    DEMO_REFRESH_TOKEN,
-    AmazonSimulator,
-    ApiError,
-    Credentials,
-    PaymentTerms,
-    gs1_check_digit,
-)
+from .simulator import AmazonSimulator
 from .wsgi import USAGE_PLANS, AmazonApp, Faults, make_app
 
 __all__ = [
@@ -37,6 +32,7 @@ __all__ = [
     "Credentials",
     "Faults",
     "GeneratedOrder",
+    "HistoryShipment",
     "PaymentTerms",
     "PlannedChange",
     "Remittance",

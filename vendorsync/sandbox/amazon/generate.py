@@ -14,15 +14,16 @@ import random
 import string
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Literal
 
 from stdnum import ean
 
 from vendorsync.sandbox import catalog
+from vendorsync.sandbox.common import cents
+from vendorsync.sandbox.common import utc_timestamp as iso
 
 CURRENCY = "USD"
-CENT = Decimal("0.01")
 EPOCH = date(2020, 1, 1)
 AMAZON_BILL_TO: dict[str, Any] = {
     "partyId": "AMAZON",
@@ -39,17 +40,8 @@ AMAZON_BILL_TO: dict[str, Any] = {
 ChangeKind = Literal["quantity", "cancel_line", "cancel_po"]
 
 
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def money(amount: Decimal) -> dict[str, str]:
     return {"currencyCode": CURRENCY, "amount": str(cents(amount))}
-
-
-def iso(moment: datetime) -> str:
-    """SP-API timestamps: UTC, second precision, ``Z`` suffix (also sorts lexicographically)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

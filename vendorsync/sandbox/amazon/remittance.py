@@ -18,8 +18,9 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from vendorsync.sandbox import catalog
+from vendorsync.sandbox.common import cents
 
-from .generate import CURRENCY, cents
+from .generate import CURRENCY
 
 CSV_COLUMNS: tuple[str, ...] = (
     "Payment Number",

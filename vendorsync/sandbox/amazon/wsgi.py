@@ -19,14 +19,13 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from .simulator import AmazonSimulator, ApiError, err, parse_time
+from vendorsync.sandbox.common import StartResponse, TransportFaults, read_body, respond
 
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+from .core import ApiError, err, parse_time
+from .simulator import AmazonSimulator
 
 # (rate per second, burst) from the usage-plan tables of Amazon's models (reference §2.3).
 USAGE_PLANS: dict[str, tuple[float, int]] = {
@@ -40,22 +39,18 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
 }
 
 
-@dataclass
-class Faults:
+@dataclass(kw_only=True)
+class Faults(TransportFaults):
     """Injected misbehaviour of the SP-API endpoints (never of the LWA token endpoint).
 
     ``timeout`` is the share of requests that time out: in-process (``timeout_sleep_seconds``
     0) the app raises ``httpx.ReadTimeout``, which ``httpx.WSGITransport`` hands to the client;
     served over a socket it sleeps ``timeout_sleep_seconds`` so the client's own timeout fires.
+    A 429 burst answers ``QuotaExceeded``, SP-API's throttling error.
     """
 
-    error_rate: float = 0.0
-    status_5xx: int = 503
-    latency_seconds: float = 0.0
-    burst_429: int = 0
     timeout: float = 0.0
     timeout_sleep_seconds: float = 0.0
-    seed: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Faults:
@@ -181,7 +176,7 @@ class AmazonApp:
         headers = {"x-amzn-RequestId": str(uuid.uuid4())}
         if path == "/auth/o2/token" and method == "POST":
             status, body = self.simulator.lwa_token(
-                {k: v[0] for k, v in parse_qs(self._read(environ).decode(), keep_blank_values=True).items()}
+                {k: v[0] for k, v in parse_qs(read_body(environ).decode(), keep_blank_values=True).items()}
             )
             return self._respond(start_response, status, body, headers)
         found = next(
@@ -247,20 +242,15 @@ class AmazonApp:
             return exc.status, {"errors": exc.errors}
 
     @staticmethod
-    def _read(environ: dict[str, Any]) -> bytes:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        return environ["wsgi.input"].read(length) if length else b""
-
-    @staticmethod
     def _respond(
         start_response: StartResponse, status: int, body: Any, headers: dict[str, str]
     ) -> list[bytes]:
-        data = json.dumps(body).encode()
-        start_response(
-            f"{status} {HTTPStatus(status).phrase}",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *headers.items()],
+        return respond(
+            start_response,
+            status,
+            json.dumps(body).encode(),
+            [("Content-Type", "application/json"), *headers.items()],
         )
-        return [data]
 
     # -------------------------------------------------------------- handlers
     @staticmethod
@@ -321,7 +311,7 @@ class AmazonApp:
 
     def submit(self, environ: dict[str, Any], operation: str) -> tuple[int, Any]:
         try:
-            body = json.loads(self._read(environ) or b"null")
+            body = json.loads(read_body(environ) or b"null")
         except ValueError as exc:
             raise ApiError(400, [err("InvalidInput", "The request body is not valid JSON.")]) from exc
         kind = {

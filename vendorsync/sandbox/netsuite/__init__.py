@@ -9,6 +9,15 @@ bodies, the account concurrency limit) without the network. Contract used by oth
 * ``simulate_day(day, store_path=None)`` -> ship and invoice open sales orders for that day
 
 The default store is ``<settings.VAR_DIR>/sandbox/netsuite.sqlite3``.
+
+Numbering conventions shared with the app and with Amazon's history (``vendorsync.sandbox.world``):
+
+* the sales order for Amazon PO ``X`` has ``externalId`` ``AMZ-PO-X`` and ``otherRefNum`` ``X``
+  (the app upserts its sales orders with ``PUT salesOrder/eid:AMZ-PO-X``);
+* an invoice's ``tranId`` is the invoice number Amazon knows (the seeded history's ``INV-X``),
+  so remittance lines match NetSuite invoices by number; other ``tranId`` values come from
+  NetSuite's own per-type sequences (``SO1001``, ``IF1001``, ``INV1001``...);
+* a fulfilment package's ``packageCartonNumber`` is the carton's SSCC-18 (18 digits, no ``00``).
 """
 
 from __future__ import annotations

@@ -16,12 +16,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from ..clock import SimClock
+from ..common import TransportFaults, read_body, respond
 from .auth import Credentials, TbaVerifier, request_url
 from .errors import CONCURRENCY_DETAIL, NSError, not_found, user_error
 from .records import RECORD_TYPES, SUBLISTS, Records
@@ -35,16 +35,15 @@ _SUITEQL = "/services/rest/query/v1/suiteql"
 Response = tuple[int, list[tuple[str, str]], bytes]
 
 
-@dataclass
-class Faults:
-    """Failure modes to rehearse against; mutable so a running app can be switched live."""
+@dataclass(kw_only=True)
+class Faults(TransportFaults):
+    """Failure modes to rehearse against; mutable so a running app can be switched live.
 
-    error_rate: float = 0.0  # share of requests answered with ``status_5xx`` before any work is done
-    latency_seconds: float = 0.0  # added to each request while it holds a concurrency slot
-    status_5xx: int = 503
-    burst_429: int = 0  # the next N requests get 429 CONCURRENCY_LIMIT_EXCEEDED
+    ``error_rate`` fails a request before any work is done; ``latency_seconds`` is spent while
+    the request holds a concurrency slot; a 429 burst answers ``CONCURRENCY_LIMIT_EXCEEDED``.
+    """
+
     timeout: bool = False  # do the work, then answer 504: the write happened but the response is lost
-    seed: int = 0
 
 
 def default_store_path() -> Path:
@@ -87,14 +86,11 @@ class NetSuiteApp:
         except NSError as error:
             status, body = error.status, dumps(error.body()).encode()
             headers = [("Content-Type", "application/vnd.oracle.resource+json; type=error")]
-        headers.append(("Content-Length", str(len(body))))
-        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-        return [body]
+        return respond(start_response, status, body, headers)
 
     def handle(self, environ: dict[str, Any]) -> Response:
         method = environ["REQUEST_METHOD"].upper()
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
+        raw = read_body(environ)
         url = request_url(environ)
         form = (
             raw.decode()

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..clock import SimClock
+from ..common import CENT, cents, utc_timestamp
 from .errors import not_found, user_error
 from .store import Store
 
-CENT = Decimal("0.01")
 MAIN_LOCATION_ID = 1
 BANK_ACCOUNT_ID = "110"
 RECEIVABLE_ACCOUNT_ID = "120"
@@ -125,7 +125,7 @@ def money(value: Any, path: str) -> Decimal:
         raise user_error(f"Invalid number (must be a number): {value!r}.", path, "INVALID_VALUE") from None
     if not result.is_finite():
         raise user_error(f"Invalid number (must be a number): {value!r}.", path, "INVALID_VALUE")
-    return result.quantize(CENT, rounding=ROUND_HALF_UP)
+    return cents(result)
 
 
 def quantity(value: Any, path: str, *, minimum: int = 1) -> int:
@@ -196,7 +196,7 @@ class Records:
         return self.clock.now().date()
 
     def now_iso(self) -> str:
-        return self.clock.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return utc_timestamp(self.clock.now())
 
     def resolve_id(self, rtype: str, key: str) -> int:
         if key.startswith("eid:"):
@@ -343,7 +343,7 @@ class Records:
                 item_body = self.store.get(self.target_type("item", item_id) or "", item_id or 0) or {}
                 line["rate"] = item_body.get("basePrice") or item_body.get("cost") or 0
             line["rate"] = money(line["rate"], f"{path}.rate")
-            line["amount"] = (line["rate"] * line["quantity"]).quantize(CENT, rounding=ROUND_HALF_UP)
+            line["amount"] = cents(line["rate"] * line["quantity"])
             if line.get("line") is None:
                 line["line"] = next_line
                 next_line += 1

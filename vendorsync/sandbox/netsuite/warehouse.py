@@ -19,9 +19,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from stdnum import ean
-
 from .. import catalog
+from ..common import sscc18
 from .app import open_records
 from .errors import NSError
 from .records import MAIN_LOCATION_ID, Records, lines_of
@@ -32,12 +31,6 @@ MAX_CASES_PER_CARTON = 4
 _ACCOUNT_TYPES = {"bank": "Bank", "receivable": "AcctRec", "income": "Income", "deduction": "Expense",
                   "expense": "Expense"}  # fmt: skip
 DEDUCTION_ITEM_BASE = 9001  # one other-charge item per deduction account, for credit memo lines
-
-
-def sscc18(serial: int, extension: int = 0) -> str:
-    """SSCC-18: extension digit + GS1 company prefix + serial reference + GS1 check digit."""
-    body = f"{extension}{catalog.GS1_COMPANY_PREFIX}{serial:0{16 - len(catalog.GS1_COMPANY_PREFIX)}d}"
-    return body + ean.calc_check_digit(body)
 
 
 def seed(store_path: Path | str | None = None) -> None:
