@@ -64,7 +64,7 @@ def test_a_sales_order_upserted_by_external_id_is_shipped_with_sscc_cartons(sand
     with connections.netsuite_client() as client:
         first = client.upsert_by_external_id("salesOrder", "AMZ-PO-TEST-1", order)
         again = client.upsert_by_external_id("salesOrder", "AMZ-PO-TEST-1", order)
-        assert first == again or again is None  # idempotent: one order
+        assert first is not None and first == again  # idempotent: the same record both times
         call_command("sandbox", "advance", "--days", "1", stdout=StringIO())
         rows = list(
             client.suiteql(

@@ -17,7 +17,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vendorsync import outbox, services
-from vendorsync.errors import AuthError, DeliveryResult, RejectedError, RetryableError
+from celery.exceptions import SoftTimeLimitExceeded
+
+from vendorsync.errors import AmbiguousWriteError, AuthError, DeliveryResult, RejectedError, RetryableError
 from vendorsync.models import AuditEvent, OutboxMessage, OutboxState
 
 REMOTE = "https://remote.test/records"
@@ -128,6 +130,63 @@ def test_a_refusal_needs_review_after_one_attempt(db, status, body):
     assert route.call_count == 1
     if status == 400:
         assert "Invalid field value: amount" in message.last_error
+
+
+@pytest.fixture
+def handler_raising():
+    def install(exc: BaseException) -> None:
+        def handler(message: OutboxMessage) -> DeliveryResult:
+            raise exc
+
+        outbox.register_handler("test", "raise")(handler)
+
+    yield install
+    outbox._HANDLERS.pop(("test", "raise"), None)
+
+
+@pytest.mark.parametrize(
+    ("exc", "words"),
+    [
+        (AmbiguousWriteError("HTTP 502 after POST salesOrder", status=502), "check for A1"),
+        (ValueError("SSCC 00123 has check digit 3, expected 7"), "Invalid payload"),
+        (TypeError("floats are not money"), "Invalid payload"),
+    ],
+)
+def test_writes_that_may_have_happened_or_cannot_succeed_go_to_review(db, handler_raising, exc, words):
+    handler_raising(exc)
+    with transaction.atomic():
+        message = services.outbox_enqueue(target="test", operation="raise", external_key="A1", payload={})
+    outbox.relay_once()
+    message.refresh_from_db()
+    assert message.state == OutboxState.NEEDS_REVIEW and message.attempts == 1
+    assert words in message.last_error
+
+
+def _enqueue_many(n: int, operation: str = "echo") -> list[OutboxMessage]:
+    with transaction.atomic():
+        return [
+            services.outbox_enqueue(target="test", operation=operation, external_key=f"M{i}", payload={})
+            for i in range(n)
+        ]
+
+
+def test_a_relay_out_of_budget_puts_the_claimed_rest_back_uncounted(db):
+    _enqueue_many(3)
+    report = outbox.relay_once(budget_seconds=0)
+    assert report.claimed == 3 and report.released == 3 and report.sent == 0
+    states = set(OutboxMessage.objects.values_list("state", "attempts"))
+    assert states == {(OutboxState.RETRY, 0)}
+    assert outbox.relay_once().sent == 3  # due again at once
+
+
+def test_a_soft_time_limit_leaves_nothing_stranded_in_sending(db, handler_raising):
+    handler_raising(SoftTimeLimitExceeded())
+    _enqueue_many(3, operation="raise")
+    with pytest.raises(SoftTimeLimitExceeded):
+        outbox.relay_once()
+    rows = dict(OutboxMessage.objects.values_list("external_key", "attempts"))
+    assert not OutboxMessage.objects.filter(state=OutboxState.SENDING).exists()
+    assert rows == {"M0": 1, "M1": 0, "M2": 0}  # the one in flight counts as an attempt
 
 
 def test_a_message_nobody_can_deliver_needs_review(db):

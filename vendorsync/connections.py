@@ -7,7 +7,10 @@
   NETSUITE_*) — the real systems, or ``manage.py sandbox serve`` on a port.
 
 Sync flows and outbox handlers call ``amazon_client()`` / ``netsuite_client()`` and never build
-clients themselves, so nothing is hard-wired to the simulators.
+clients themselves, so nothing is hard-wired to the simulators. Each call returns a new client with
+its own connection pool: use it as a context manager (``with netsuite_client() as client:``) so the
+pool is closed when the work is done. Access tokens and rate-limit buckets are shared per process
+whatever the number of client objects.
 """
 
 from __future__ import annotations

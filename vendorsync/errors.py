@@ -3,6 +3,7 @@
 Connectors (amazon, netsuite, edi) subclass these so the relay and the sync flows can decide
 what to do without knowing which remote system failed:
 - ``RetryableError``: timeouts, 429, 5xx — try again later (``retry_after`` seconds if known);
+  its subclass ``AmbiguousWriteError`` marks a non-idempotent write that may already have happened;
 - ``RejectedError``: the remote system refused the request (4xx with its codes) — a person must look;
 - ``AuthError``: credentials are wrong or expired beyond refresh — fix the connection settings.
 """
@@ -44,6 +45,14 @@ class ConnectorError(Exception):
 
 class RetryableError(ConnectorError):
     """Transient failure: the same request may succeed later."""
+
+
+class AmbiguousWriteError(RetryableError):
+    """A write that is not idempotent (create, transform) failed after it may have reached the remote.
+
+    Sending it again could create a duplicate, so the outbox hands it to a person (or to a handler
+    that first looks the record up by our external id) instead of retrying blindly.
+    """
 
 
 class RejectedError(ConnectorError):

@@ -13,16 +13,18 @@ no business rules.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from vendorsync import services
-from vendorsync.errors import AuthError, DeliveryResult, RejectedError, RetryableError
+from vendorsync.errors import AmbiguousWriteError, AuthError, DeliveryResult, RejectedError, RetryableError
 from vendorsync.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ class RelayReport:
     needs_review: int = 0
     dead: int = 0
     reclaimed: int = 0
+    released: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -74,11 +77,27 @@ def deliver(message: OutboxMessage, report: RelayReport) -> None:
         outcome = services.outbox_mark_failed(
             message=message, error=f"Authentication failed: {exc}", retryable=False
         )
+    except AmbiguousWriteError as exc:
+        # The remote may hold the record already; sending again could duplicate it.
+        outcome = services.outbox_mark_failed(
+            message=message,
+            error=f"The write may have reached the remote system ({exc}); check for {message.external_key} "
+            "there before sending it again.",
+            retryable=False,
+        )
     except (RetryableError, httpx.TimeoutException, httpx.TransportError) as exc:
         retry_after = getattr(exc, "retry_after", None)
         outcome = services.outbox_mark_failed(
             message=message, error=f"{type(exc).__name__}: {exc}", retryable=True, retry_after=retry_after
         )
+    except (ValueError, TypeError) as exc:
+        # The payload itself is invalid (a bad SSCC, a float amount, a naive date): retrying the same
+        # payload cannot succeed.
+        outcome = services.outbox_mark_failed(
+            message=message, error=f"Invalid payload: {exc}", retryable=False
+        )
+    except SoftTimeLimitExceeded:
+        raise  # the task is out of time; relay_once puts this message and the rest back
     except Exception as exc:  # noqa: BLE001 - an unexpected bug must not kill the relay for every message
         logger.exception("Outbox handler crashed for %s", message.external_key)
         outcome = services.outbox_mark_failed(
@@ -93,16 +112,31 @@ def deliver(message: OutboxMessage, report: RelayReport) -> None:
     setattr(report, outcome.state, getattr(report, outcome.state) + 1)
 
 
-def relay_once(*, limit: int | None = None) -> RelayReport:
-    """Reclaim stale sends, then claim and deliver the messages that are due."""
+def relay_once(*, limit: int | None = None, budget_seconds: float | None = None) -> RelayReport:
+    """Reclaim stale sends, then claim and deliver the messages that are due.
+
+    Stops starting new deliveries once ``budget_seconds`` (default: what the Celery soft time limit
+    leaves after one connector call's own budget) has passed and puts the claimed rest back, so a
+    task never dies with messages stranded in ``sending``.
+    """
     report = RelayReport()
+    budget = settings.OUTBOX_RELAY_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
     report.reclaimed = services.outbox_reclaim_stale(
         older_than=timedelta(seconds=settings.TASK_TIME_LIMIT * 2)
     )
     claimed = services.outbox_claim_due(limit=limit or settings.OUTBOX_BATCH_SIZE)
     report.claimed = len(claimed)
-    for message in claimed:
-        deliver(message, report)
+    for index, message in enumerate(claimed):
+        if time.monotonic() >= deadline:
+            report.released += services.outbox_release(messages=claimed[index:])
+            break
+        try:
+            deliver(message, report)
+        except SoftTimeLimitExceeded:
+            services.outbox_mark_failed(message=message, error="The relay ran out of time.", retryable=True)
+            report.released += services.outbox_release(messages=claimed[index + 1 :])
+            raise
     return report
 
 

@@ -416,6 +416,21 @@ def outbox_mark_failed(
         )
 
 
+def outbox_release(*, messages: list[OutboxMessage]) -> int:
+    """Put claimed messages that were never attempted back in the queue, their attempt uncounted."""
+    with transaction.atomic():
+        for message in messages:
+            _transition(
+                message,
+                state=OutboxState.RETRY,
+                action="outbox.released",
+                attempts=max(message.attempts - 1, 0),
+                next_attempt_at=timezone.now(),
+                claimed_at=None,
+            )
+        return len(messages)
+
+
 def outbox_reclaim_stale(*, older_than: timedelta, now: datetime | None = None) -> int:
     """Return ``sending`` rows whose relay died to ``retry``; the remote de-duplicates by our key."""
     now = now or timezone.now()

@@ -230,6 +230,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 OUTBOX_SWEEP_SECONDS = env_int("VENDORSYNC_OUTBOX_SWEEP_SECONDS", 30, minimum=1)
 OUTBOX_MAX_ATTEMPTS = env_int("VENDORSYNC_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 OUTBOX_BATCH_SIZE = env_int("VENDORSYNC_OUTBOX_BATCH_SIZE", 50, minimum=1)
+# A relay run stops starting deliveries when the soft time limit could no longer cover one more
+# connector call (whose own budget is 90 s by default) and puts the rest back in the queue.
+OUTBOX_RELAY_BUDGET_SECONDS = max(10, CELERY_TASK_SOFT_TIME_LIMIT - 100)
 
 # --- Amazon SP-API and NetSuite (connectors) ------------------------------------------------------
 AMAZON_LWA_TOKEN_URL = env_str("AMAZON_LWA_TOKEN_URL", "https://api.amazon.com/auth/o2/token")
