@@ -32,8 +32,8 @@ def test_it_tolerates_crlf_after_each_terminator() -> None:
     text = ONE_LINE.replace("~", "~\r\n")
     assert [s.id for s in tokenize(text)] == [s.id for s in tokenize(ONE_LINE)]
     assert (
-        read_purchase_orders(text)[0].items[0].net_cost.amount
-        == read_purchase_orders(ONE_LINE)[0].items[0].net_cost.amount
+        read_purchase_orders(text)[0].order.items[0].net_cost.amount
+        == read_purchase_orders(ONE_LINE)[0].order.items[0].net_cost.amount
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -32,6 +32,7 @@ from vendorsync.edi import (
     read_acknowledgements,
     read_functional_acknowledgements,
     read_invoices,
+    read_purchase_orders,
     read_ship_notices,
     write_810,
     write_855,
@@ -366,3 +367,96 @@ def test_a_writer_refuses_data_containing_a_delimiter() -> None:
     ack = PurchaseOrderAcknowledgement("2JK*3S9VC", date(2024, 1, 15), ACK.items)
     with pytest.raises(ValueError, match=r"^BAK03 '2JK\*3S9VC' contains the delimiter\(s\) '\*'$"):
         write_855(ack, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+
+
+def test_a_received_id_with_a_bad_check_digit_is_echoed_in_the_855() -> None:
+    # 8806098286500 is the API sandbox's vendorProductIdentifier; its check digit is wrong (§11).
+    po_text = fixture_text("amazon_850_two_pos.edi").replace("EN*4006381333931", "EN*8806098286500")
+    po, _ = read_purchase_orders(po_text)
+    assert [str(w) for w in po.warnings] == [
+        "segment 14 (PO1, PO107): EN '8806098286500' has check digit 0, expected 8"
+    ]
+    line = po.line("2")
+    item = po.order.items[1]
+    ack = PurchaseOrderAcknowledgement(
+        po.purchase_order_number,
+        date(2026, 11, 21),
+        (
+            AcknowledgementItem(
+                item.item_sequence_number,
+                item.ordered_quantity.amount,
+                line.unit_of_measure_code,
+                line.product_ids,
+                (ItemStatus("IA", 4),),
+                unit_price=item.net_cost.amount,
+            ),
+        ),
+    )
+    text = write_855(ack, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    assert "PO1*2*4*EA*42*PE*EN*8806098286500*BP*B01LNRIIAB" in segments_of(text)
+    assert pyx12_check(text)[0] == []
+    # The same id typed in by us (not echoed) is still refused.
+    ours = AcknowledgementItem("2", 4, "EA", (ProductId("EN", "8806098286500"),), (ItemStatus("IA", 4),))
+    with pytest.raises(
+        ValueError, match=r"^855 5QK2W7RT line 2: EN '8806098286500' has check digit 0, expected 8$"
+    ):
+        write_855(
+            PurchaseOrderAcknowledgement("5QK2W7RT", date(2026, 11, 21), (ours,)),
+            envelope=TO_AMAZON,
+            control_numbers=NUMBERS,
+            at=AT,
+        )
+
+
+def test_997_rejects_the_bad_set_of_a_file_and_accepts_the_good_one() -> None:
+    text = fixture_text("amazon_850_two_pos.edi").replace("SE*15*0001~", "SE*14*0001~")
+    result = read_purchase_orders(text)
+    assert [po.purchase_order_number for po in result] == ["8TRD2IAB"]
+    assert [str(e) for e in result.errors] == ["segment 17 (SE, SE01): SE01 says 14 segments, counted 15"]
+    (interchange,) = parse_interchanges(text)
+    ack = acknowledge_group(interchange.groups[0])
+    assert (ack.group_status, ack.included, ack.received, ack.accepted) == ("P", 2, 2, 1)
+    out = write_997(ack, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    assert segments_of(out)[3:10] == [
+        "AK1*PO*417",
+        "AK2*850*0001",
+        "AK5*R*4",
+        "AK2*850*0002",
+        "AK5*A",
+        "AK9*P*2*2*1",
+        "SE*8*0007",
+    ]
+    errors, ids = pyx12_check(out)
+    assert errors == []
+    assert ids.count("AK5") == 2
+    (back,) = read_functional_acknowledgements(out)
+    assert back == ack
+
+
+def test_997_rejects_sets_a_reader_skipped_with_ak5_code_5_and_both_bad_is_ak9_r() -> None:
+    text = (
+        fixture_text("amazon_850_two_pos.edi")
+        .replace("PO1*2*4*EA", "PO1*2**EA")  # content error: found by the reader
+        .replace("SE*15*0002~", "SE*15*0009~")  # envelope error: found by the envelope check
+    )
+    result = read_purchase_orders(text)
+    assert len(result) == 0
+    assert [r.ak5_codes for r in result.rejected] == [("5",), ("3",)]
+    (interchange,) = parse_interchanges(text)
+    ack = acknowledge_group(interchange.groups[0], result.rejected)
+    out = write_997(ack, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    assert segments_of(out)[4:9] == ["AK2*850*0001", "AK5*R*5", "AK2*850*0002", "AK5*R*3", "AK9*R*2*2*0"]
+    assert pyx12_check(out)[0] == []
+
+
+def test_a_writer_refuses_a_naive_timestamp_and_stamps_utc() -> None:
+    with pytest.raises(ValueError, match="timestamp must be timezone-aware"):
+        write_855(ACK, envelope=TO_AMAZON, control_numbers=NUMBERS, at=datetime(2026, 11, 21, 14, 5))  # noqa: DTZ001
+    # 01:05 on the 22nd in UTC+11 is 14:05 on the 21st in UTC, as AT.
+    sydney = datetime(2026, 11, 22, 1, 5, tzinfo=timezone(timedelta(hours=11)))
+    assert write_855(ACK, envelope=TO_AMAZON, control_numbers=NUMBERS, at=sydney) == write_855(
+        ACK, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT
+    )
+    segments = segments_of(write_810(INVOICE, envelope=TO_AMAZON, control_numbers=NUMBERS, at=sydney))
+    assert "*261121*1405*" in segments[0]
+    assert segments[1].startswith("GS*IN*VSYNCVENDOR*AMAZON*20261121*1405*")

@@ -1,13 +1,18 @@
 """X12 EDI connector for Amazon Vendor Central (1P): tokenizer, envelopes, readers and writers.
 
-Readers (Amazon → us): ``read_purchase_orders`` (850 → ``PurchaseOrder``, shaped like the Orders
-API), ``read_remittances`` (820 → ``Remittance``), ``read_documents`` (any supported set).
+Readers (Amazon → us): ``read_purchase_orders`` (850 → ``EdiPurchaseOrder``, whose ``.order`` is
+the very ``vendorsync.amazon.values.PurchaseOrder`` the Orders API client returns),
+``read_remittances`` (820 → ``Remittance``), ``read_documents`` (any supported set). Every reader
+returns a ``ReadResult``: the good documents (iterate or unpack it like a list) plus
+``.rejected``, the transaction sets it skipped with errors naming the segment position — one bad
+set no longer fails the file, and ``acknowledge_group`` turns those errors into a rejecting 997.
 Writers (us → Amazon): ``write_855``, ``write_856`` (5010), ``write_810``, ``write_997``; each takes a
 typed value, an ``OutboundEnvelope`` (sender/receiver ids), ``control_numbers`` (a
 ``ControlNumbers`` or a callable returning one, e.g. ``control_numbers.next_control_numbers``) and
-``at`` (the envelope timestamp). Writers are strict (bad SSCC/GTIN check digits raise
-``ValueError``), readers lenient (they collect ``X12Warning``s). Malformed input raises
-``X12Error`` naming the segment position.
+``at`` (the envelope timestamp: timezone-aware, written in UTC). Writers are strict about what we
+create (bad SSCC/GTIN check digits raise ``ValueError``) but echo product ids read from a PO
+(``ProductId.echoed``) unchanged; readers are lenient (they collect ``X12Warning``s). Damage to
+the interchange itself (ISA, GS/GE, IEA) raises ``X12Error`` naming the segment position.
 
 Why a tokenizer of our own rather than a library: see ``vendorsync.edi.x12``. This package holds
 no business rules and imports nothing from ``orders`` or ``reconciliation``; only
@@ -42,10 +47,9 @@ from vendorsync.edi.invoice import (
 )
 from vendorsync.edi.purchase_order import (
     API_UOM_TO_X12,
-    DateWindow,
-    ItemQuantity,
-    PurchaseOrder,
-    PurchaseOrderItem,
+    EdiOrderLine,
+    EdiPurchaseOrder,
+    parse_850,
     read_purchase_orders,
 )
 from vendorsync.edi.remittance import Adjustment, Remittance, RemittanceLine, read_remittances
@@ -58,7 +62,16 @@ from vendorsync.edi.ship_notice import (
     read_ship_notices,
     write_856,
 )
-from vendorsync.edi.values import Address, DateReference, EnvelopeInfo, Money, Party, ProductId, Reference
+from vendorsync.edi.values import (
+    Address,
+    DateReference,
+    EnvelopeInfo,
+    Party,
+    ProductId,
+    ReadResult,
+    Reference,
+    RejectedTransaction,
+)
 from vendorsync.edi.x12 import (
     ControlNumbers,
     Delimiters,
@@ -80,25 +93,24 @@ __all__ = [
     "Carton",
     "ControlNumbers",
     "DateReference",
-    "DateWindow",
     "Delimiters",
+    "EdiOrderLine",
+    "EdiPurchaseOrder",
     "EnvelopeInfo",
     "FunctionalAcknowledgement",
     "Interchange",
     "Invoice",
     "InvoiceItem",
-    "ItemQuantity",
     "ItemStatus",
-    "Money",
     "OutboundEnvelope",
     "Pallet",
     "Party",
     "PaymentTerms",
     "ProductId",
-    "PurchaseOrder",
     "PurchaseOrderAcknowledgement",
-    "PurchaseOrderItem",
+    "ReadResult",
     "Reference",
+    "RejectedTransaction",
     "Remittance",
     "RemittanceLine",
     "Segment",
@@ -110,6 +122,7 @@ __all__ = [
     "X12Error",
     "X12Warning",
     "acknowledge_group",
+    "parse_850",
     "parse_interchanges",
     "read_acknowledgements",
     "read_documents",

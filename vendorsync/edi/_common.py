@@ -1,13 +1,13 @@
-"""Helpers shared by the document modules: N1 loops, product ids, warnings."""
+"""Helpers shared by the document modules: N1 loops, product ids, warnings, reading sets."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from vendorsync.edi.errors import X12Warning
+from vendorsync.edi.errors import X12Error, X12Warning
 from vendorsync.edi.gs1 import product_id_problem, require_valid_product_id
-from vendorsync.edi.values import Address, Party, ProductId
-from vendorsync.edi.x12 import Segment, SegmentData
+from vendorsync.edi.values import Address, Party, ProductId, ReadResult, RejectedTransaction
+from vendorsync.edi.x12 import Segment, SegmentData, TransactionSet, transactions_of
 
 
 def read_party(segments: Sequence[Segment], start: int) -> tuple[Party, int]:
@@ -53,16 +53,24 @@ def party_segments(party: Party) -> list[SegmentData]:
 
 
 def read_product_ids(
-    segment: Segment, first: int, warnings: list[X12Warning], last: int | None = None
+    segment: Segment,
+    first: int,
+    warnings: list[X12Warning],
+    last: int | None = None,
+    *,
+    echoed: bool = False,
 ) -> tuple[ProductId, ...]:
-    """Qualifier/value pairs from element ``first`` on (PO106/07, LIN02/03…); bad check digits warn."""
+    """Qualifier/value pairs from element ``first`` on (PO106/07, LIN02/03…); bad check digits warn.
+
+    ``echoed=True`` (the 850 reader) marks the ids as Amazon's, to be echoed back unchecked.
+    """
     ids: list[ProductId] = []
     position = first
     stop = last or len(segment.elements)
     while position < stop:
         qualifier, value = segment.text(position), segment.text(position + 1)
         if qualifier and value:
-            ids.append(ProductId(qualifier, value))
+            ids.append(ProductId(qualifier, value, echoed=echoed))
             problem = product_id_problem(qualifier, value)
             if problem:
                 warnings.append(X12Warning(problem, segment.index, segment.id, segment.name(position + 1)))
@@ -71,12 +79,17 @@ def read_product_ids(
 
 
 def product_id_elements(ids: Sequence[ProductId], what: str) -> list[str]:
-    """Qualifier/value pairs for PO1/IT1/LIN, checked strictly."""
+    """Qualifier/value pairs for PO1/IT1/LIN: our own ids are checked strictly, ids echoed from a
+    received PO (``ProductId.echoed``) only for being non-empty — they must go back exactly."""
     if not ids:
         raise ValueError(f"{what}: at least one product id is required")
     out: list[str] = []
     for product_id in ids:
-        require_valid_product_id(product_id.qualifier, product_id.value, what)
+        if product_id.echoed:
+            if not (product_id.qualifier and product_id.value):
+                raise ValueError(f"{what}: echoed product id {product_id.qualifier!r} is empty")
+        else:
+            require_valid_product_id(product_id.qualifier, product_id.value, what)
         out.extend((product_id.qualifier, product_id.value))
     return out
 
@@ -90,3 +103,34 @@ def count_check(expected: int, actual: int, segment: Segment, position: int, wha
             segment.name(position),
         )
     return None
+
+
+def read_transaction_sets[T](
+    text: str, set_id: str, parser: Callable[[TransactionSet], T], what: str
+) -> ReadResult[T]:
+    """Parse every ``set_id`` set of ``text`` with ``parser``; skip and report the bad ones.
+
+    A set is skipped when its envelope is damaged (``TransactionSet.errors``) or its parser
+    raises ``X12Error`` (e.g. a missing mandatory element: AK5 code 5), so the file's other sets
+    are still read. Raises ``X12Error`` when the interchange itself is unreadable, or when the
+    file holds no ``set_id`` set at all (the caller picked the wrong reader).
+    """
+    documents: list[T] = []
+    rejected: list[RejectedTransaction] = []
+    found = False
+    for tx in transactions_of(text):
+        if tx.id != set_id:
+            continue
+        found = True
+        if tx.errors:
+            rejected.append(RejectedTransaction.of(tx, tx.errors))
+            continue
+        try:
+            documents.append(parser(tx))
+        except X12Error as error:
+            if error.ak5_code is None:
+                error.ak5_code = "5"  # one or more segments in error
+            rejected.append(RejectedTransaction.of(tx, (error,)))
+    if not found:
+        raise X12Error(f"no {what} in the file")
+    return ReadResult(tuple(documents), tuple(rejected))

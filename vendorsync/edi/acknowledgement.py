@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from vendorsync.edi._common import count_check, product_id_elements, read_product_ids
-from vendorsync.edi.errors import X12Error, X12Warning
-from vendorsync.edi.values import EnvelopeInfo, ProductId
+from vendorsync.edi._common import count_check, product_id_elements, read_product_ids, read_transaction_sets
+from vendorsync.edi.errors import X12Warning
+from vendorsync.edi.values import EnvelopeInfo, ProductId, ReadResult
 from vendorsync.edi.x12 import (
     X12_4010,
     ControlNumberSource,
@@ -25,7 +25,6 @@ from vendorsync.edi.x12 import (
     SegmentData,
     TransactionSet,
     render_interchange,
-    transactions_of,
     x12_date,
 )
 
@@ -218,8 +217,6 @@ def parse_855(tx: TransactionSet) -> PurchaseOrderAcknowledgement:
     )
 
 
-def read_acknowledgements(text: str) -> list[PurchaseOrderAcknowledgement]:
-    found = [parse_855(tx) for tx in transactions_of(text) if tx.id == "855"]
-    if not found:
-        raise X12Error("no 855 acknowledgement in the file")
-    return found
+def read_acknowledgements(text: str) -> ReadResult[PurchaseOrderAcknowledgement]:
+    """Every good 855 in ``text``; bad sets are skipped into ``.rejected``."""
+    return read_transaction_sets(text, "855", parse_855, "855 acknowledgement")

@@ -1,4 +1,8 @@
-"""Read every transaction set of a file into its typed value, and turn values into JSON."""
+"""Read every transaction set of a file into its typed value, and turn values into JSON.
+
+Like the single-type readers, ``read_documents`` skips a damaged set into ``.rejected`` instead of
+failing the file, so ``edi inspect`` can show the good sets and name the bad ones.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ from datetime import date, time
 from decimal import Decimal
 
 from vendorsync.edi.acknowledgement import parse_855
+from vendorsync.edi.errors import X12Error
 from vendorsync.edi.functional_ack import parse_997
 from vendorsync.edi.invoice import parse_810
 from vendorsync.edi.purchase_order import parse_850
 from vendorsync.edi.remittance import parse_820
 from vendorsync.edi.ship_notice import parse_856
-from vendorsync.edi.values import EnvelopeInfo
+from vendorsync.edi.values import EnvelopeInfo, ReadResult, RejectedTransaction
 from vendorsync.edi.x12 import TransactionSet, parse_interchanges
 
 PARSERS = {
@@ -44,14 +49,27 @@ def parse_transaction(tx: TransactionSet) -> object:
     return parser(tx)
 
 
-def read_documents(text: str) -> list[object]:
-    """Every transaction set in ``text`` as its typed value, in file order. Raises ``X12Error``."""
-    return [
-        parse_transaction(tx)
-        for interchange in parse_interchanges(text)
-        for group in interchange.groups
-        for tx in group.transactions
-    ]
+def read_documents(text: str) -> ReadResult[object]:
+    """Every good transaction set in ``text`` as its typed value, in file order; damaged sets
+    (envelope errors, or an ``X12Error`` from their parser) in ``.rejected``.
+
+    Raises ``X12Error`` only when the interchange itself cannot be read.
+    """
+    documents: list[object] = []
+    rejected: list[RejectedTransaction] = []
+    for interchange in parse_interchanges(text):
+        for group in interchange.groups:
+            for tx in group.transactions:
+                if tx.errors:
+                    rejected.append(RejectedTransaction.of(tx, tx.errors))
+                    continue
+                try:
+                    documents.append(parse_transaction(tx))
+                except X12Error as error:
+                    if error.ak5_code is None:
+                        error.ak5_code = "5"
+                    rejected.append(RejectedTransaction.of(tx, (error,)))
+    return ReadResult(tuple(documents), tuple(rejected))
 
 
 def to_jsonable(value: object) -> object:

@@ -5,6 +5,11 @@ mandatory element). Its message always says where: the 1-based position of the s
 the file and, where known, the segment id and element, e.g.
 ``segment 14 (SE): SE01 says 12 segments, counted 11``.
 
+Errors confined to one transaction set (a wrong SE01, a broken HL link, a missing mandatory
+element) do not stop the rest of the file: they are collected on that set and its reader skips
+it, so the good sets are still read and a 997 can reject exactly the bad one. Such errors carry
+``ak5_code``, the X12 997 AK5 syntax error code (element 718) that the 997 reports for the set.
+
 ``X12Warning`` is collected, never raised: things a reader tolerates in what Amazon sends
 (a UPC with a bad check digit, an unknown code) so that downstream code can raise an
 exception case for a person instead of the import failing.
@@ -38,8 +43,10 @@ class X12Error(ConnectorError, ValueError):
         segment_index: int | None = None,
         segment_id: str | None = None,
         element: str | None = None,
+        ak5_code: str | None = None,
     ) -> None:
         self.detail = detail
+        self.ak5_code = ak5_code
         self.segment_index = segment_index
         self.segment_id = segment_id
         self.element = element

@@ -4,16 +4,24 @@
 ``AK9*<A|E|P|R>*<sets included>*<received>*<accepted>``. The 997 goes out in the X12 version of
 the group it acknowledges (4010 for 850/820, 5010 for an 856 echo). pyx12 cannot build retail
 997s (its map only allows HIPAA AK101 codes), hence this module.
+
+``acknowledge_group`` rejects (AK5 ``R``) every set whose envelope ``parse_interchanges`` found
+damaged, with the X12 AK5 codes (element 718) carried by those errors: ``3`` ST02/SE02 differ,
+``4`` SE01 count wrong, ``5`` one or more segments in error (broken HL links, or a reader's
+``X12Error`` such as a missing mandatory element), ``23`` ST02 not unique in the group. Sets a
+reader skipped can be passed in ``rejected`` (``ReadResult.rejected`` as is, or ST02 → codes).
+AK9 is ``A`` when every set is accepted, ``R`` when none is, else ``P`` (partially accepted).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from vendorsync.edi.errors import X12Error, X12Warning
-from vendorsync.edi.values import EnvelopeInfo
+from vendorsync.edi._common import read_transaction_sets
+from vendorsync.edi.errors import X12Warning
+from vendorsync.edi.values import EnvelopeInfo, ReadResult, RejectedTransaction
 from vendorsync.edi.x12 import (
     ControlNumberSource,
     FunctionalGroup,
@@ -21,7 +29,6 @@ from vendorsync.edi.x12 import (
     SegmentData,
     TransactionSet,
     render_interchange,
-    transactions_of,
 )
 
 TRANSACTION_STATUSES = {"A", "E", "R"}  # AK501 accepted / accepted with errors / rejected
@@ -50,23 +57,48 @@ class FunctionalAcknowledgement:
     warnings: tuple[X12Warning, ...] = field(default=(), compare=False)
 
 
+def _rejected_codes(
+    group: FunctionalGroup, rejected: Mapping[str, Sequence[str]] | Iterable[RejectedTransaction] | None
+) -> dict[str, tuple[str, ...]]:
+    """ST02 → AK5 codes from the caller, keeping only ``RejectedTransaction``s of this group."""
+    if rejected is None:
+        return {}
+    if isinstance(rejected, Mapping):
+        return {str(st02): tuple(codes) for st02, codes in rejected.items()}
+    codes: dict[str, tuple[str, ...]] = {}
+    for item in rejected:
+        env = item.envelope
+        if (
+            env.group_control_number == group.header.control_number
+            and env.functional_id == group.header.functional_id
+        ):
+            codes[env.transaction_control_number] = item.ak5_codes
+    return codes
+
+
 def acknowledge_group(
-    group: FunctionalGroup, rejected: Mapping[str, Sequence[str]] | None = None
+    group: FunctionalGroup,
+    rejected: Mapping[str, Sequence[str]] | Iterable[RejectedTransaction] | None = None,
 ) -> FunctionalAcknowledgement:
-    """The 997 for a received group. ``rejected`` maps ST02 → AK5 error codes of refused sets."""
-    rejected = rejected or {}
-    unknown = set(rejected) - {tx.control_number for tx in group.transactions}
+    """The 997 for a received group.
+
+    Sets with envelope errors (``TransactionSet.errors``) are rejected with their AK5 codes
+    automatically. ``rejected`` adds sets refused for other reasons: either ST02 → AK5 codes, or
+    a reader's ``ReadResult.rejected`` (entries of other groups are ignored, so one reader
+    result can serve every group of the file). A code list may be empty.
+    """
+    extra = _rejected_codes(group, rejected)
+    unknown = set(extra) - {tx.control_number for tx in group.transactions}
     if unknown:
         raise ValueError(f"997 for group {group.header.control_number}: no transaction set {sorted(unknown)}")
-    responses = tuple(
-        TransactionResponse(
-            tx.id,
-            tx.control_number,
-            "R" if tx.control_number in rejected else "A",
-            tuple(rejected.get(tx.control_number, ())),
+    responses: list[TransactionResponse] = []
+    for tx in group.transactions:
+        codes = dict.fromkeys(error.ak5_code or "5" for error in tx.errors)
+        codes.update(dict.fromkeys(extra.get(tx.control_number, ())))
+        is_rejected = bool(tx.errors) or tx.control_number in extra
+        responses.append(
+            TransactionResponse(tx.id, tx.control_number, "R" if is_rejected else "A", tuple(codes)[:5])
         )
-        for tx in group.transactions
-    )
     accepted = sum(1 for r in responses if r.status != "R")
     count = len(responses)
     status = "A" if accepted == count else ("R" if accepted == 0 else "P")
@@ -74,7 +106,7 @@ def acknowledge_group(
         functional_id=group.header.functional_id,
         group_control_number=group.header.control_number,
         version=group.header.version,
-        transactions=responses,
+        transactions=tuple(responses),
         group_status=status,
         included=count,
         received=count,
@@ -151,8 +183,6 @@ def parse_997(tx: TransactionSet) -> FunctionalAcknowledgement:
     )
 
 
-def read_functional_acknowledgements(text: str) -> list[FunctionalAcknowledgement]:
-    found = [parse_997(tx) for tx in transactions_of(text) if tx.id == "997"]
-    if not found:
-        raise X12Error("no 997 functional acknowledgement in the file")
-    return found
+def read_functional_acknowledgements(text: str) -> ReadResult[FunctionalAcknowledgement]:
+    """Every good 997 in ``text``; bad sets are skipped into ``.rejected``."""
+    return read_transaction_sets(text, "997", parse_997, "997 functional acknowledgement")

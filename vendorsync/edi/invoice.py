@@ -23,9 +23,10 @@ from vendorsync.edi._common import (
     product_id_elements,
     read_party,
     read_product_ids,
+    read_transaction_sets,
 )
-from vendorsync.edi.errors import X12Error, X12Warning
-from vendorsync.edi.values import EnvelopeInfo, Party, ProductId, Reference
+from vendorsync.edi.errors import X12Warning
+from vendorsync.edi.values import EnvelopeInfo, Party, ProductId, ReadResult, Reference
 from vendorsync.edi.x12 import (
     X12_4010,
     ControlNumberSource,
@@ -34,7 +35,6 @@ from vendorsync.edi.x12 import (
     TransactionSet,
     format_cents,
     render_interchange,
-    transactions_of,
     x12_date,
 )
 
@@ -326,8 +326,6 @@ def parse_810(tx: TransactionSet, *, default_currency: str = "USD") -> Invoice:
     return replace(invoice, warnings=tuple(warnings))
 
 
-def read_invoices(text: str) -> list[Invoice]:
-    found = [parse_810(tx) for tx in transactions_of(text) if tx.id == "810"]
-    if not found:
-        raise X12Error("no 810 invoice in the file")
-    return found
+def read_invoices(text: str) -> ReadResult[Invoice]:
+    """Every good 810 in ``text``; bad sets are skipped into ``.rejected``."""
+    return read_transaction_sets(text, "810", parse_810, "810 invoice")

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from vendorsync.edi._common import read_party
-from vendorsync.edi.errors import X12Error, X12Warning
-from vendorsync.edi.values import DateReference, EnvelopeInfo, Party, Reference
-from vendorsync.edi.x12 import Segment, TransactionSet, transactions_of
+from vendorsync.edi._common import read_party, read_transaction_sets
+from vendorsync.edi.errors import X12Warning
+from vendorsync.edi.values import DateReference, EnvelopeInfo, Party, ReadResult, Reference
+from vendorsync.edi.x12 import Segment, TransactionSet
 
 
 @dataclass(frozen=True)
@@ -191,11 +191,11 @@ def parse_820(tx: TransactionSet, *, default_currency: str = "USD") -> Remittanc
     )
 
 
-def read_remittances(text: str, *, default_currency: str = "USD") -> list[Remittance]:
-    """Every 820 in ``text``. Raises ``X12Error``."""
-    found = [
-        parse_820(tx, default_currency=default_currency) for tx in transactions_of(text) if tx.id == "820"
-    ]
-    if not found:
-        raise X12Error("no 820 remittance advice in the file")
-    return found
+def read_remittances(text: str, *, default_currency: str = "USD") -> ReadResult[Remittance]:
+    """Every good 820 in ``text``; bad sets are skipped into ``.rejected``.
+
+    Raises ``X12Error`` for an unreadable interchange or a file without any 820.
+    """
+    return read_transaction_sets(
+        text, "820", lambda tx: parse_820(tx, default_currency=default_currency), "820 remittance advice"
+    )

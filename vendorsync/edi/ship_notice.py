@@ -28,10 +28,11 @@ from vendorsync.edi._common import (
     product_id_elements,
     read_party,
     read_product_ids,
+    read_transaction_sets,
 )
-from vendorsync.edi.errors import X12Error, X12Warning
+from vendorsync.edi.errors import X12Warning
 from vendorsync.edi.gs1 import sscc_for_asn, sscc_problem
-from vendorsync.edi.values import EnvelopeInfo, Party, ProductId
+from vendorsync.edi.values import EnvelopeInfo, Party, ProductId, ReadResult
 from vendorsync.edi.x12 import (
     X12_5010,
     ControlNumberSource,
@@ -40,7 +41,6 @@ from vendorsync.edi.x12 import (
     SegmentData,
     TransactionSet,
     render_interchange,
-    transactions_of,
     x12_date,
     x12_time,
 )
@@ -407,8 +407,6 @@ def parse_856(tx: TransactionSet) -> ShipNotice:
     )
 
 
-def read_ship_notices(text: str) -> list[ShipNotice]:
-    found = [parse_856(tx) for tx in transactions_of(text) if tx.id == "856"]
-    if not found:
-        raise X12Error("no 856 ship notice in the file")
-    return found
+def read_ship_notices(text: str) -> ReadResult[ShipNotice]:
+    """Every good 856 in ``text``; bad sets (e.g. broken HL links) are skipped into ``.rejected``."""
+    return read_transaction_sets(text, "856", parse_856, "856 ship notice")

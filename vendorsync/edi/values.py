@@ -1,26 +1,35 @@
-"""Plain value types shared by the X12 documents (frozen dataclasses; money is Decimal)."""
+"""Plain value types shared by the X12 documents (frozen dataclasses; money is Decimal).
+
+Money, quantities and the purchase order itself are *not* defined here: the 850 reader builds
+``vendorsync.amazon.values`` types so that an EDI PO and an API PO are the same value.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from typing import overload
 
+from vendorsync.edi.errors import X12Error
 from vendorsync.edi.x12 import InterchangeHeader, TransactionSet
 
 
 @dataclass(frozen=True)
 class ProductId:
-    """A product id with its X12 qualifier: BP (ASIN), EN (EAN-13), UP (UPC-A), VN (vendor), IB (ISBN)…"""
+    """A product id with its X12 qualifier: BP (ASIN), EN (EAN-13), UP (UPC-A), VN (vendor), IB (ISBN)…
+
+    ``echoed`` marks an id read from a purchase order Amazon sent us. Writers check the GS1/ISBN
+    check digit of ids *we* create, but an echoed id is written as received: reference §9.9
+    requires the 855 (and ASN/invoice) to echo the PO's identifier exactly, the reader has
+    already warned about a bad check digit, and refusing it would block the acknowledgement of a
+    PO whose only fault is Amazon's catalogue data (e.g. EN 8806098286500 in the API sandbox).
+    It takes no part in equality: the same qualifier and value is the same product id.
+    """
 
     qualifier: str
     value: str
-
-
-@dataclass(frozen=True)
-class Money:
-    amount: Decimal
-    currency_code: str
+    echoed: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -88,3 +97,57 @@ class EnvelopeInfo:
             transaction_set_id=tx.id,
             transaction_control_number=tx.control_number,
         )
+
+
+@dataclass(frozen=True)
+class RejectedTransaction:
+    """A transaction set a reader skipped: where it was and why (each error names its segment).
+
+    ``ak5_codes`` are what a 997 reports for it (``acknowledge_group`` accepts these values).
+    """
+
+    envelope: EnvelopeInfo
+    errors: tuple[X12Error, ...]
+
+    @property
+    def ak5_codes(self) -> tuple[str, ...]:
+        codes = dict.fromkeys(error.ak5_code or "5" for error in self.errors)
+        return tuple(codes)[:5]  # AK502..AK506
+
+    @classmethod
+    def of(cls, tx: TransactionSet, errors: Sequence[X12Error]) -> RejectedTransaction:
+        return cls(EnvelopeInfo.of(tx), tuple(errors))
+
+    def __str__(self) -> str:
+        env = self.envelope
+        where = (
+            f"{env.transaction_set_id} {env.transaction_control_number} (group {env.group_control_number})"
+        )
+        return "; ".join(f"{where}: {error}" for error in self.errors)
+
+
+@dataclass(frozen=True)
+class ReadResult[T](Sequence[T]):
+    """What a reader found: the good documents (iterate, index or unpack it like a list) and the
+    transaction sets it skipped in ``rejected``. Skipping rather than raising lets one bad set
+    be rejected by a 997 while the others are processed."""
+
+    documents: tuple[T, ...]
+    rejected: tuple[RejectedTransaction, ...] = ()
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        return self.documents[index]
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.documents)
+
+    @property
+    def errors(self) -> tuple[X12Error, ...]:
+        return tuple(error for rejected in self.rejected for error in rejected.errors)

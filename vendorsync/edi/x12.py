@@ -15,10 +15,20 @@ Reading:
 - ``parse_interchanges(text)`` checks the envelope and returns ``Interchange`` →
   ``FunctionalGroup`` → ``TransactionSet``: IEA01 = number of groups and IEA02 = ISA13,
   GE01 = number of transaction sets and GE02 = GS06, SE01 = segments from ST to SE inclusive and
-  SE02 = ST02, and HL01 numbered 1, 2, 3… with HL02 naming an open ancestor HL.
+  SE02 = ST02, ST02 unique in its group, and HL01 numbered 1, 2, 3… with HL02 naming an open
+  ancestor HL.
+
+  Damage to one transaction set (SE01, SE02, a duplicate ST02, HL numbering) is *not* raised:
+  the set is still returned, with the problems in ``TransactionSet.errors`` (each an ``X12Error``
+  with its 997 ``ak5_code``), because one bad PO must neither hide the good POs of the same
+  file nor stop us from sending the 997 that rejects it. Damage that leaves the set boundaries or
+  the interchange unreadable (bad ISA, missing SE/GE/IEA, GE/IEA counts or control numbers)
+  still raises ``X12Error`` naming the segment position.
 
 Writing: ``render_interchange`` wraps transaction bodies (lists of element tuples) in
-ISA/GS/ST…SE/GE/IEA with the counts computed here, never by the caller.
+ISA/GS/ST…SE/GE/IEA with the counts computed here, never by the caller. The envelope timestamp
+``at`` must be timezone-aware and is written in UTC: ISA09/10 and GS04/05 carry no zone, so a
+server-local time would change meaning with the host's settings.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from vendorsync.edi.errors import X12Error
@@ -74,12 +84,13 @@ class Segment:
     def name(self, position: int) -> str:
         return f"{self.id}{position:02d}"
 
-    def error(self, detail: str, position: int | None = None) -> X12Error:
+    def error(self, detail: str, position: int | None = None, *, ak5_code: str | None = None) -> X12Error:
         return X12Error(
             detail,
             segment_index=self.index,
             segment_id=self.id,
             element=self.name(position) if position else None,
+            ak5_code=ak5_code,
         )
 
     # Typed element readers. ``required`` elements raise X12Error naming the element.
@@ -232,11 +243,15 @@ def tokenize(text: str) -> Iterator[Segment]:
 
 @dataclass(frozen=True)
 class TransactionSet:
+    """One ST..SE set. ``errors`` are its envelope problems; a set with errors must not be used
+    as data (readers skip it) but is kept so that a 997 can reject it by its ST02."""
+
     id: str  # ST01, e.g. "850"
     control_number: str  # ST02
     segments: tuple[Segment, ...]  # ST .. SE inclusive
     group: GroupHeader
     interchange: InterchangeHeader
+    errors: tuple[X12Error, ...] = field(default=(), compare=False)
 
     @property
     def body(self) -> tuple[Segment, ...]:
@@ -291,36 +306,72 @@ def _count(segment: Segment, position: int) -> int:
     return int(value)
 
 
-def _check_hl(tx_segments: Sequence[Segment]) -> None:
-    """HL01 runs 1, 2, 3…; HL02 is blank or names an earlier HL that is still open (an ancestor)."""
+def _check_hl(tx_segments: Sequence[Segment]) -> X12Error | None:
+    """HL01 runs 1, 2, 3…; HL02 is blank or names an earlier HL that is still open (an ancestor).
+
+    Returns the first problem only: after one broken link every later HL would be reported too.
+    """
     open_path: list[int] = []
     expected = 1
     for segment in tx_segments:
         if segment.id != "HL":
             continue
-        raw_id = segment.text(1, required=True)
+        raw_id = segment.text(1)
         if not raw_id.isdigit() or int(raw_id) != expected:
-            raise segment.error(f"HL01 is {raw_id!r}, expected {expected} (HL numbers must be sequential)", 1)
+            return segment.error(
+                f"HL01 is {raw_id!r}, expected {expected} (HL numbers must be sequential)", 1, ak5_code="5"
+            )
         hl_id = int(raw_id)
         raw_parent = segment.text(2)
         if raw_parent:
             if not raw_parent.isdigit() or int(raw_parent) >= hl_id:
-                raise segment.error(f"HL02 parent {raw_parent!r} does not reference an earlier HL01", 2)
+                return segment.error(
+                    f"HL02 parent {raw_parent!r} does not reference an earlier HL01", 2, ak5_code="5"
+                )
             parent = int(raw_parent)
             if parent not in open_path:
-                raise segment.error(
+                return segment.error(
                     f"HL02 parent {parent} is not an ancestor of HL {hl_id} (its subtree was already closed)",
                     2,
+                    ak5_code="5",
                 )
             del open_path[open_path.index(parent) + 1 :]
         else:
             open_path.clear()
         open_path.append(hl_id)
         expected += 1
+    return None
+
+
+def _transaction_errors(
+    tx_segments: Sequence[Segment], seen_control_numbers: set[str]
+) -> tuple[X12Error, ...]:
+    """Envelope problems confined to one ST..SE set, each with the 997 AK5 code that reports it."""
+    st, se = tx_segments[0], tx_segments[-1]
+    errors: list[X12Error] = []
+    said, counted = se.text(1), len(tx_segments)
+    if not said.isdigit():
+        errors.append(se.error(f"SE01 {said!r} is not a count", 1, ak5_code="4"))
+    elif int(said) != counted:
+        errors.append(se.error(f"SE01 says {int(said)} segments, counted {counted}", 1, ak5_code="4"))
+    if se.text(2) != st.text(2):
+        errors.append(se.error(f"SE02 {se.text(2)!r} does not match ST02 {st.text(2)!r}", 2, ak5_code="3"))
+    if st.text(2) in seen_control_numbers:
+        errors.append(
+            st.error(f"ST02 {st.text(2)!r} is used by an earlier set of the same group", 2, ak5_code="23")
+        )
+    hl_error = _check_hl(tx_segments)
+    if hl_error is not None:
+        errors.append(hl_error)
+    return tuple(errors)
 
 
 def parse_interchanges(text: str) -> list[Interchange]:
-    """Tokenize ``text`` and check every envelope; raise ``X12Error`` naming the segment."""
+    """Tokenize ``text`` and check every envelope.
+
+    Raises ``X12Error`` naming the segment for interchange- or group-level damage; problems of a
+    single transaction set are returned in its ``errors`` instead (see the module docstring).
+    """
     interchanges: list[Interchange] = []
     isa: Segment | None = None
     isa_header: InterchangeHeader | None = None
@@ -328,6 +379,7 @@ def parse_interchanges(text: str) -> list[Interchange]:
     gs: Segment | None = None
     gs_header: GroupHeader | None = None
     transactions: list[TransactionSet] = []
+    control_numbers: set[str] = set()  # ST02s of the open group
     st: Segment | None = None
     tx_segments: list[Segment] = []
     last: Segment | None = None
@@ -337,13 +389,8 @@ def parse_interchanges(text: str) -> list[Interchange]:
         if st is not None:
             tx_segments.append(segment)
             if segment.id == "SE":
-                counted = len(tx_segments)
-                said = _count(segment, 1)
-                if said != counted:
-                    raise segment.error(f"SE01 says {said} segments, counted {counted}", 1)
-                if segment.text(2) != st.text(2):
-                    raise segment.error(f"SE02 {segment.text(2)!r} does not match ST02 {st.text(2)!r}", 2)
-                _check_hl(tx_segments)
+                errors = _transaction_errors(tx_segments, control_numbers)
+                control_numbers.add(st.text(2))
                 assert gs_header is not None and isa_header is not None
                 transactions.append(
                     TransactionSet(
@@ -352,6 +399,7 @@ def parse_interchanges(text: str) -> list[Interchange]:
                         segments=tuple(tx_segments),
                         group=gs_header,
                         interchange=isa_header,
+                        errors=errors,
                     )
                 )
                 st, tx_segments = None, []
@@ -398,7 +446,7 @@ def parse_interchanges(text: str) -> list[Interchange]:
                 raise segment.error("GS outside an interchange")
             if gs is not None:
                 raise segment.error(f"GS while group {gs.text(6)!r} is open (missing GE)")
-            gs, transactions = segment, []
+            gs, transactions, control_numbers = segment, [], set()
             gs_header = GroupHeader(
                 functional_id=segment.text(1, required=True),
                 sender_id=segment.text(2),
@@ -551,9 +599,15 @@ def render_interchange(
 ) -> str:
     """ISA/GS/(ST body SE)*/GE/IEA around ``bodies`` = [(ST01, body segments), …].
 
+    ``at`` must be timezone-aware (``ValueError`` otherwise); ISA09/10 and GS04/05 are its UTC
+    date and time, since X12 dates carry no zone and a server-local stamp would be ambiguous.
+
     One interchange with one functional group; the transaction sets get ST02 = the transaction
     control number, +1 for each further set. Counts (SE01, GE01, IEA01) are computed here.
     """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"the envelope timestamp must be timezone-aware, got the naive {at.isoformat()}")
+    at = at.astimezone(UTC)
     numbers = _resolve(control_numbers)
     d = envelope.delimiters
     is_5010 = version >= X12_5010

@@ -1,7 +1,10 @@
 """``manage.py edi inspect FILE``: print the X12 documents in FILE as JSON.
 
-Amounts are strings (Decimal), dates ISO. Malformed input exits non-zero with the message of the
-``X12Error`` (which names the segment position, id and element).
+Amounts are strings (Decimal), dates ISO; an 850 prints as ``EdiPurchaseOrder`` with the Orders
+API value under ``order`` and the EDI product ids under ``lines``. The good transaction sets are
+always printed; when some sets are damaged their errors (each naming the segment position, id
+and element) are listed and the command exits non-zero, so a script notices a partial file.
+An unreadable interchange exits non-zero with the ``X12Error`` message and prints nothing.
 """
 
 from __future__ import annotations
@@ -40,10 +43,15 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{path}: cannot read ({exc.strerror or exc})") from exc
         try:
-            documents = read_documents(text)
+            result = read_documents(text)
         except X12Error as exc:
             raise CommandError(f"{path}: malformed X12: {exc}") from exc
         payload = [
-            {"type": type(document).__name__, "document": to_jsonable(document)} for document in documents
+            {"type": type(document).__name__, "document": to_jsonable(document)} for document in result
         ]
         self.stdout.write(json.dumps(payload, indent=2))
+        if result.rejected:
+            total = len(result) + len(result.rejected)
+            lines = [f"{path}: {len(result.rejected)} of {total} transaction sets rejected:"]
+            lines.extend(f"  {rejected}" for rejected in result.rejected)
+            raise CommandError("\n".join(lines))
