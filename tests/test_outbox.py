@@ -13,12 +13,11 @@ from datetime import timedelta
 import httpx
 import pytest
 import respx
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection, transaction
 from django.utils import timezone
 
 from vendorsync import outbox, services
-from celery.exceptions import SoftTimeLimitExceeded
-
 from vendorsync.errors import AmbiguousWriteError, AuthError, DeliveryResult, RejectedError, RetryableError
 from vendorsync.models import AuditEvent, OutboxMessage, OutboxState
 

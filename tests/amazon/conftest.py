@@ -1,4 +1,4 @@
-"""Fixtures for the Amazon connector tests: a config, a controllable clock and a recorded sleep.
+"""Fixtures for the Amazon connector tests: a config, controllable clocks and a recorded sleep.
 
 respx stands in for Amazon (LWA and SP-API); nothing here touches the network or the database.
 """
@@ -6,7 +6,9 @@ respx stands in for Amazon (LWA and SP-API); nothing here touches the network or
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,8 @@ from vendorsync.amazon import AmazonConfig, AmazonVendorClient, reset_caches
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BASE_URL = "https://sellingpartnerapi-na.amazon.com"
 LWA_URL = "https://api.amazon.com/auth/o2/token"
+# The wall-clock "now" the client fixture sees (closes one-sided date ranges).
+NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
 
 
 def load_fixture(name: str) -> Any:
@@ -80,7 +84,7 @@ def sleep(clock: FakeClock) -> FakeSleep:
 
 @pytest.fixture
 def client(config: AmazonConfig, clock: FakeClock, sleep: FakeSleep) -> Iterator[AmazonVendorClient]:
-    with AmazonVendorClient(config, clock=clock, sleep=sleep) as c:
+    with AmazonVendorClient(config, clock=clock, sleep=sleep, utc_now=lambda: NOW, rng=random.Random(7)) as c:
         yield c
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import random
+
 import httpx
 import pytest
 import respx
@@ -36,11 +39,12 @@ def test_a_429_with_retry_after_is_waited_out_then_succeeds(
 
     assert status.status == "Success"
     assert route.call_count == 2
-    assert 2.0 in sleep.calls  # the server's Retry-After, not our own backoff
+    # the server's Retry-After plus under a second of jitter, not our own backoff
+    assert [s for s in sleep.calls if s > 0.1] == [pytest.approx(2.5, abs=0.5)]
 
 
 def test_a_429_drains_the_bucket_and_the_rate_limit_header_adjusts_it(
-    client: AmazonVendorClient, amazon: respx.MockRouter, clock: FakeClock
+    client: AmazonVendorClient, amazon: respx.MockRouter, sleep: FakeSleep, config: AmazonConfig
 ) -> None:
     amazon.get(TX_URL).mock(
         side_effect=[
@@ -49,12 +53,14 @@ def test_a_429_drains_the_bucket_and_the_rate_limit_header_adjusts_it(
         ]
     )
     client.get_transaction("tx-9")
-    bucket = bucket_for(BASE_URL, "getTransaction")
+    bucket = bucket_for(BASE_URL, "getTransaction", refresh_token=config.refresh_token)
     assert bucket.rate == 0.5
     assert bucket.burst == 20
-    # Drained to 0 by the 429, refilled by 1 s × 10/s while waiting, minus the retry's token.
+    (waited,) = sleep.calls  # Retry-After 1 s plus jitter
+    assert 1.0 <= waited < 2.0
+    # Drained to 0 by the 429, refilled at 10/s while waiting, minus the retry's token.
     # (Without the drain it would be back at the burst of 20, minus one.)
-    assert bucket.tokens() == pytest.approx(9.0)
+    assert bucket.tokens() == pytest.approx(10 * waited - 1)
 
 
 def test_5xx_is_retried_with_growing_backoff_then_raises_retryable(
@@ -163,3 +169,86 @@ def test_a_body_that_breaks_the_model_names_the_field(
 
     with pytest.raises(RejectedError, match=r"payload\.orderDetails\.items\[1\]\.netCost\.amount"):
         client.get_purchase_order("7QL3M2ZB")
+
+
+def _client(
+    config: AmazonConfig, clock: FakeClock, sleep: FakeSleep, **overrides: object
+) -> AmazonVendorClient:
+    return AmazonVendorClient(
+        dataclasses.replace(config, **overrides), clock=clock, sleep=sleep, rng=random.Random(3)
+    )
+
+
+def test_a_retry_after_above_the_sleep_cap_fails_at_once_for_the_outbox_to_reschedule(
+    client: AmazonVendorClient, amazon: respx.MockRouter, sleep: FakeSleep
+) -> None:
+    # 25 s used to be slept through (the old cap was 60 s: 4 attempts could block 3 minutes).
+    route = amazon.get(TX_URL).respond(429, headers={"Retry-After": "25"})
+
+    with pytest.raises(AmazonRetryableError) as excinfo:
+        client.get_transaction("tx-9")
+
+    assert route.call_count == 1
+    assert excinfo.value.retry_after == 25.0
+    assert sleep.calls == []
+
+
+def test_retries_stop_when_the_next_wait_and_attempt_would_overrun_the_call_budget(
+    config: AmazonConfig, amazon: respx.MockRouter, clock: FakeClock, sleep: FakeSleep
+) -> None:
+    route = amazon.get(TX_URL).respond(429, headers={"Retry-After": "19"})
+    started = clock()
+
+    with _client(config, clock, sleep, max_attempts=50) as client, pytest.raises(RetryableError) as excinfo:
+        client.get_transaction("tx-9")
+
+    # Each wait is 19 s + <1 s jitter, capped at 20. A retry needs its wait plus one more
+    # attempt (timeout 5 s) to fit the 90 s budget: after four waits (~78 s) a fifth doesn't.
+    waits = sleep.calls
+    assert len(waits) == 4
+    assert all(19.0 <= w <= 20.0 for w in waits)
+    assert len({round(w, 6) for w in waits}) == 4  # jittered: threads don't retry in lockstep
+    assert route.call_count == 5
+    assert clock() - started == pytest.approx(sum(waits))
+    assert clock() - started + config.timeout <= config.call_budget
+    error = excinfo.value
+    assert error.retry_after is not None and 19.0 <= error.retry_after <= 20.0  # the refused wait
+    assert "gave up after 5 attempts" in str(error)
+
+
+def test_backoff_sleeps_are_capped_at_max_sleep(
+    config: AmazonConfig, amazon: respx.MockRouter, clock: FakeClock, sleep: FakeSleep
+) -> None:
+    amazon.get(TX_URL).respond(503)
+
+    with (
+        _client(config, clock, sleep, backoff_initial=8.0, backoff_max=60.0, max_attempts=4) as client,
+        pytest.raises(RetryableError),
+    ):
+        client.get_transaction("tx-9")
+
+    first, second, third = sleep.calls
+    assert 8.0 <= first <= 16.0
+    assert 16.0 <= second <= 20.0
+    assert third == config.max_sleep == 20.0  # 32 s of backoff, capped
+
+
+def test_a_short_budget_means_no_retry_at_all(
+    config: AmazonConfig, amazon: respx.MockRouter, clock: FakeClock, sleep: FakeSleep
+) -> None:
+    route = amazon.get(TX_URL).respond(503)
+
+    with _client(config, clock, sleep, call_budget=5.0) as client, pytest.raises(RetryableError) as excinfo:
+        client.get_transaction("tx-9")
+
+    assert route.call_count == 1
+    assert sleep.calls == []
+    assert excinfo.value.retry_after is not None and excinfo.value.retry_after > 0
+
+
+def test_the_budget_settings_are_validated(config: AmazonConfig) -> None:
+    with pytest.raises(ValueError, match="call_budget"):
+        dataclasses.replace(config, call_budget=0)
+    with pytest.raises(ValueError, match="max_sleep"):
+        dataclasses.replace(config, max_sleep=-1)
+    assert (config.call_budget, config.max_sleep) == (90.0, 20.0)

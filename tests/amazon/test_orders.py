@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ import respx
 from vendorsync.amazon import AmazonVendorClient, split_window
 from vendorsync.amazon.values import DateTimeWindow, PurchaseOrder
 
-from .conftest import BASE_URL, load_fixture
+from .conftest import BASE_URL, NOW, load_fixture
 
 ORDERS_URL = f"{BASE_URL}/vendor/orders/v1/purchaseOrders"
 STATUS_URL = f"{BASE_URL}/vendor/orders/v1/purchaseOrdersStatus"
@@ -274,3 +275,93 @@ def test_a_repeated_next_token_stops_paging_with_a_retryable_error(
     amazon.get(ORDERS_URL).respond(200, json={"payload": {"pagination": {"nextToken": "same"}, "orders": []}})
     with pytest.raises(RetryableError, match="repeated a nextToken"):
         list(client.iter_purchase_orders())
+
+
+def test_a_since_last_sync_range_runs_to_now_in_exact_seven_day_windows(
+    client: AmazonVendorClient, amazon: respx.MockRouter
+) -> None:
+    route = amazon.get(ORDERS_URL).respond(200, json={"payload": {"orders": []}})
+
+    # Only the start, as the importer asks: "everything changed since the last sync".
+    assert list(client.iter_purchase_orders(changed_after=NOW - timedelta(days=30))) == []
+
+    windows = [(_query(c.request)["changedAfter"], _query(c.request)["changedBefore"]) for c in route.calls]
+    assert windows == [  # NOW is 2025-03-31T12:00Z (conftest): 4 full weeks and 2 days
+        ("2025-03-01T12:00:00.000Z", "2025-03-08T12:00:00.000Z"),
+        ("2025-03-08T12:00:00.000Z", "2025-03-15T12:00:00.000Z"),
+        ("2025-03-15T12:00:00.000Z", "2025-03-22T12:00:00.000Z"),
+        ("2025-03-22T12:00:00.000Z", "2025-03-29T12:00:00.000Z"),
+        ("2025-03-29T12:00:00.000Z", "2025-03-31T12:00:00.000Z"),
+    ]
+
+
+def test_a_short_one_sided_range_is_closed_at_now_and_an_end_only_range_spans_seven_days(
+    client: AmazonVendorClient, amazon: respx.MockRouter
+) -> None:
+    route = amazon.get(STATUS_URL).respond(200, json={"payload": {"ordersStatus": []}})
+
+    list(client.iter_purchase_orders_status(updated_after=NOW - timedelta(hours=6)))
+    list(client.iter_purchase_orders_status(created_before=datetime(2025, 3, 20, tzinfo=UTC)))
+
+    first, second = (_query(c.request) for c in route.calls)
+    assert (first["updatedAfter"], first["updatedBefore"]) == (
+        "2025-03-31T06:00:00.000Z",
+        "2025-03-31T12:00:00.000Z",
+    )
+    assert (second["createdAfter"], second["createdBefore"]) == (
+        "2025-03-13T00:00:00.000Z",
+        "2025-03-20T00:00:00.000Z",
+    )
+
+
+def test_a_start_in_the_future_is_sent_as_given_rather_than_as_an_empty_range(
+    client: AmazonVendorClient, amazon: respx.MockRouter
+) -> None:
+    # Our watermark can be ahead of this host's clock by a little; Amazon decides then.
+    route = amazon.get(ORDERS_URL).respond(200, json={"payload": {"orders": []}})
+    list(client.iter_purchase_orders(changed_after=NOW + timedelta(seconds=5)))
+    assert _query(route.calls.last.request) == {"changedAfter": "2025-03-31T12:00:05.000Z"}
+
+
+def test_a_long_one_sided_range_still_counts_as_the_one_range_that_may_be_split(
+    client: AmazonVendorClient, amazon: respx.MockRouter
+) -> None:
+    route = amazon.get(ORDERS_URL).respond(200, json={"payload": {"orders": []}})
+    with pytest.raises(ValueError, match="only one date range"):
+        list(
+            client.iter_purchase_orders(
+                created_after=NOW - timedelta(days=10), changed_after=NOW - timedelta(days=9)
+            )
+        )
+    with pytest.raises(ValueError, match="changed_after must be timezone-aware"):
+        list(client.iter_purchase_orders(changed_after=datetime(2025, 3, 1)))  # noqa: DTZ001
+    assert route.call_count == 0
+
+
+def test_amounts_sent_as_json_numbers_keep_every_digit(
+    client: AmazonVendorClient, amazon: respx.MockRouter
+) -> None:
+    text = json.dumps(load_fixture("purchase_order.json"))
+    assert text.count('"amount": "12.85"') == 1
+    # A JSON number that a float cannot hold: 17 significant digits before the point.
+    text = text.replace('"amount": "12.85"', '"amount": 12345678901234567.89')
+    amazon.get(f"{ORDERS_URL}/7QL3M2ZB").respond(
+        200, content=text.encode(), headers={"content-type": "application/json"}
+    )
+
+    po = client.get_purchase_order("7QL3M2ZB")
+
+    net_cost = po.items[0].net_cost
+    assert net_cost is not None
+    assert net_cost.amount == Decimal("12345678901234567.89")
+    assert str(net_cost.amount) == "12345678901234567.89"
+
+
+def test_the_codec_refuses_a_float_amount_instead_of_rounding_it() -> None:
+    from vendorsync.amazon import codec
+    from vendorsync.amazon.errors import AmazonResponseError
+
+    assert codec.parse_money({"amount": Decimal("0.10"), "currencyCode": "USD"}).amount == Decimal("0.10")
+    assert codec.parse_quantity({"amount": Decimal("10.0")}).amount == 10
+    with pytest.raises(AmazonResponseError, match=r"netCost\.amount: got float"):
+        codec.parse_money({"amount": 0.1}, "netCost")

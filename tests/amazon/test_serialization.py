@@ -51,8 +51,14 @@ def test_an_invoice_serialises_with_integer_sequence_numbers_and_string_amounts(
 
 
 def test_decimals_are_written_without_exponents() -> None:
-    assert codec.money_to_json(Money(Decimal("1E+2"), "USD")) == {"currencyCode": "USD", "amount": "100"}
-    assert codec.money_to_json(Money(Decimal("0.10"), "EUR")) == {"currencyCode": "EUR", "amount": "0.10"}
+    assert codec.money_to_json(Money(Decimal("1E+2"), "USD"), "orders") == {
+        "currencyCode": "USD",
+        "amount": "100",
+    }
+    assert codec.money_to_json(Money(Decimal("0.10"), "EUR"), "invoices") == {
+        "currencyCode": "EUR",
+        "amount": "0.10",
+    }
 
 
 def test_money_refuses_floats_and_documents_refuse_naive_datetimes() -> None:

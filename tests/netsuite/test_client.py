@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 from decimal import Decimal
 from urllib.parse import unquote
 
@@ -11,9 +13,10 @@ import pytest
 
 from tests.netsuite.conftest import RECORD, SUITEQL
 from tests.netsuite.oauth_reference import header_params, signature
-from vendorsync.errors import AuthError, RejectedError, RemoteErrorDetail, RetryableError
+from vendorsync.errors import AmbiguousWriteError, AuthError, RejectedError, RemoteErrorDetail, RetryableError
 from vendorsync.netsuite import (
     NetSuiteAmbiguousWriteError,
+    NetSuiteClient,
     NetSuiteConcurrencyError,
     NetSuiteRejectedError,
     verify_authorization,
@@ -322,3 +325,94 @@ def test_a_long_retry_after_is_handed_back_to_the_caller_instead_of_slept_throug
     assert caught.value.retry_after == 120.0
     assert route.call_count == 1
     assert sleeps == []
+
+
+# -- time budget -----------------------------------------------------------------------------
+
+
+def _budget_client(config, sleeps, **kwargs) -> NetSuiteClient:
+    return NetSuiteClient(
+        config, sleep=sleeps.append, clock=lambda: sum(sleeps), rng=random.Random(3), **kwargs
+    )
+
+
+def test_a_retry_after_above_the_sleep_cap_is_handed_back_at_once(client, config, netsuite, sleeps):
+    # 60 s used to be slept through, up to five times in one call (302 s: past the task limit).
+    route = netsuite.get(f"{RECORD}/item/3").mock(
+        return_value=httpx.Response(429, headers={"Retry-After": "60"})
+    )
+
+    with pytest.raises(NetSuiteConcurrencyError) as caught:
+        client.get("item", "3")
+
+    assert caught.value.retry_after == 60.0 > config.max_sleep
+    assert route.call_count == 1
+    assert sleeps == []
+
+
+def test_retries_stop_when_the_next_wait_and_attempt_would_overrun_the_call_budget(config, netsuite, sleeps):
+    route = netsuite.get(f"{RECORD}/item/4").mock(
+        return_value=httpx.Response(429, headers={"Retry-After": "19"})
+    )
+
+    with (
+        _budget_client(config, sleeps, max_attempts=50) as client,
+        pytest.raises(NetSuiteConcurrencyError) as caught,
+    ):
+        client.get("item", "4")
+
+    # 19 s + <1 s jitter per wait; a retry needs its wait plus one more attempt (timeout 5 s)
+    # to fit 90 s, so after four waits (~78 s) the fifth is refused.
+    assert len(sleeps) == 4
+    assert all(19.0 <= s <= 20.0 for s in sleeps)
+    assert len({round(s, 6) for s in sleeps}) == 4  # jittered
+    assert sum(sleeps) + config.timeout <= config.call_budget
+    assert route.call_count == 5
+    assert caught.value.attempts == 5
+    assert caught.value.retry_after == 19.0  # NetSuite's own hint, kept
+
+
+def test_a_refused_backoff_becomes_the_errors_retry_after(config, netsuite, sleeps):
+    netsuite.get(f"{RECORD}/item/5").mock(return_value=httpx.Response(503))
+
+    with (
+        _budget_client(config, sleeps, max_attempts=50, backoff_base=8.0) as client,
+        pytest.raises(RetryableError) as caught,
+    ):
+        client.get("item", "5")
+
+    # Backoff 8·2^(n-1) × U(0.5, 1.5), never above max_sleep (20 s).
+    assert sleeps and max(sleeps) <= config.max_sleep
+    assert sum(sleeps) + config.timeout <= config.call_budget
+    assert caught.value.retry_after is not None
+    assert caught.value.retry_after == config.max_sleep  # the wait that no longer fit
+
+
+def test_backoff_sleeps_are_capped_at_max_sleep(config, netsuite, sleeps):
+    netsuite.get(f"{RECORD}/item/6").mock(return_value=httpx.Response(503))
+
+    with (
+        _budget_client(config, sleeps, max_attempts=4, backoff_base=16.0, max_backoff=60.0) as client,
+        pytest.raises(RetryableError),
+    ):
+        client.get("item", "6")
+
+    assert len(sleeps) == 3
+    assert 8.0 <= sleeps[0] <= 20.0
+    assert sleeps[1:] == [20.0, 20.0]  # 32 and 64 s of backoff (±50 %), capped
+
+
+def test_the_budget_settings_have_safe_defaults_and_are_validated(config):
+    assert (config.call_budget, config.max_sleep) == (90.0, 20.0)
+    with pytest.raises(ValueError, match="call_budget"):
+        dataclasses.replace(config, call_budget=0)
+    with pytest.raises(ValueError, match="max_sleep"):
+        dataclasses.replace(config, max_sleep=-1)
+
+
+def test_an_ambiguous_write_is_the_shared_ambiguous_write_error(client, netsuite):
+    netsuite.post(f"{RECORD}/salesOrder").mock(return_value=httpx.Response(502))
+    with pytest.raises(AmbiguousWriteError) as caught:
+        client.create("salesOrder", {"externalId": "AMZPO-A"})
+    assert isinstance(caught.value, NetSuiteAmbiguousWriteError)
+    assert isinstance(caught.value, RetryableError)

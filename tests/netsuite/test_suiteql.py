@@ -155,3 +155,116 @@ def test_decimal_fields_converts_only_the_named_columns_of_a_copy():
     converted = decimal_fields(row, "total", "unpaid", "absent")
     assert converted == {"id": "7", "total": Decimal("206.04"), "unpaid": None, "tranid": "INV1001"}
     assert row["total"] == "206.04"
+
+
+def test_a_result_beyond_the_row_cap_fails_before_any_row_is_yielded(client, netsuite):
+    route = netsuite.post(SUITEQL).mock(return_value=page(0, 1000, has_more=True, total=150_000))
+
+    rows = client.suiteql(QUERY)
+    seen = []
+    with pytest.raises(RejectedError) as caught:
+        for row in rows:
+            seen.append(row)
+
+    assert seen == []
+    assert route.call_count == 1
+    message = str(caught.value)
+    assert "150,000 rows" in message
+    assert "100,000" in message
+    assert "WHERE id > :last ORDER BY id" in message
+
+
+def test_the_last_request_is_cut_to_the_rows_left_below_the_cap(client, netsuite):
+    def respond(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        limit = int(request.url.params["limit"])
+        items = [{"id": str(i)} for i in range(offset, offset + limit)]
+        more = offset + limit < 100_000
+        body = {"count": limit, "hasMore": more, "offset": offset, "totalResults": 100_000, "items": items}
+        return httpx.Response(200, json=body)
+
+    route = netsuite.post(SUITEQL).mock(side_effect=respond)
+
+    rows = list(client.suiteql(QUERY, page_size=300))  # 300 does not divide 100,000
+
+    assert len(rows) == 100_000
+    assert rows[-1]["id"] == "99999"
+    last = route.calls.last.request.url.params
+    assert (last["offset"], last["limit"]) == ("99900", "100")
+    assert route.call_count == 334
+
+
+def test_a_single_page_request_never_reaches_past_the_cap(client, netsuite):
+    route = netsuite.post(SUITEQL).mock(return_value=page(99_500, 500, has_more=False, total=100_000))
+    client.suiteql_page(QUERY, limit=1000, offset=99_500)
+    assert route.calls.last.request.url.params["limit"] == "500"
+    with pytest.raises(RejectedError, match="WHERE id > :last"):
+        client.suiteql_page(QUERY, offset=100_000)
+
+
+JOINED = (
+    "SELECT tl.id, tl.item, t.tranid FROM transactionline tl JOIN transaction t ON t.id = tl.transaction "
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        JOINED + "ORDER BY t.id",  # t.id repeats for every line: not the row source's key
+        JOINED + "ORDER BY id",  # unqualified in a join: whose id?
+        "SELECT tl.id FROM transactionline tl LEFT OUTER JOIN transaction t ON t.id = tl.transaction ORDER BY t.id",
+    ],
+)
+def test_a_key_of_another_alias_than_the_row_source_is_refused(query):
+    with pytest.raises(ValueError, match=r"missing tl\.id \(the row source is 'tl'"):
+        require_stable_order(query)
+
+
+@pytest.mark.parametrize(
+    ("query", "unique_key"),
+    [
+        (JOINED + "ORDER BY tl.id", ("id",)),
+        (JOINED + "WHERE t.type = 'SalesOrd' ORDER BY t.trandate, tl.id DESC", ("id",)),
+        ("SELECT t.id FROM transaction AS t ORDER BY id", ("id",)),  # one source: bare is fine
+        ("SELECT s.id FROM (SELECT id FROM item) s ORDER BY s.id", ("id",)),
+        # A key spanning aliases is named with its qualifiers.
+        (
+            "SELECT t.id, tl.id AS line FROM transaction t JOIN transactionline tl ON tl.transaction = t.id "
+            "ORDER BY t.id, tl.id",
+            ("t.id", "tl.id"),
+        ),
+    ],
+)
+def test_a_key_of_the_row_source_is_accepted(query, unique_key):
+    require_stable_order(query, unique_key)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Ordered by the row source's key, but the rows selected are another alias's.
+        "SELECT tl.id FROM transaction t, transactionline tl WHERE tl.transaction = t.id ORDER BY t.id",
+        "SELECT tl.id AS line, t.tranid FROM transaction t JOIN transactionline tl ON tl.transaction = t.id "
+        "ORDER BY t.id",
+    ],
+)
+def test_selecting_another_alias_key_than_the_row_source_is_refused(query):
+    with pytest.raises(ValueError, match=r"selects tl\.id but its row source .* is 't'"):
+        require_stable_order(query)
+    # Naming the key with its alias states which rows are paged; the ORDER BY must then match.
+    with pytest.raises(ValueError, match=r"missing tl\.id"):
+        require_stable_order(query, ("tl.id",))
+    require_stable_order(query + ", tl.id", ("t.id", "tl.id"))
+
+
+def test_a_qualified_unique_key_needs_exactly_that_alias():
+    query = "SELECT t.id FROM transaction t JOIN transactionline tl ON tl.transaction = t.id ORDER BY t.id"
+    with pytest.raises(ValueError, match=r"missing tl\.id"):
+        require_stable_order(query, ("t.id", "tl.id"))
+
+
+def test_the_client_refuses_a_join_ordered_by_the_wrong_alias_before_any_request(client, netsuite):
+    route = netsuite.post(SUITEQL).mock(return_value=page(0, 1, has_more=False))
+    with pytest.raises(ValueError, match="row source"):
+        client.suiteql(JOINED + "ORDER BY t.id")
+    assert route.call_count == 0

@@ -2,8 +2,10 @@
 
 Public surface (everything else in this package is an implementation detail):
 
-- ``AmazonConfig`` / ``AmazonConfig.from_settings()``: connection settings.
-- ``AmazonVendorClient``: getPurchaseOrders (paged, ≤7-day windows), getPurchaseOrder,
+- ``AmazonConfig`` / ``AmazonConfig.from_settings()``: connection settings, including the
+  per-call time budget (``call_budget``, 90 s) and the longest single sleep (``max_sleep``, 20 s).
+- ``AmazonVendorClient``: getPurchaseOrders (paged, ≤7-day windows; a one-sided range runs to
+  now, or starts 7 days before its end), getPurchaseOrder,
   submitAcknowledgement, getPurchaseOrdersStatus, submitShipmentConfirmations, submitInvoices,
   getTransaction.
 - typed values in ``vendorsync.amazon.values`` and the errors in ``vendorsync.amazon.errors``

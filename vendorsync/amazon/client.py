@@ -7,11 +7,16 @@ whether an ASN is valid) - those live in ``orders`` and ``reconciliation``.
 Every request, LWA included, goes through one ``httpx.Client`` built on the ``transport`` the
 caller passes: that is how the in-process simulator (``httpx.WSGITransport``) replaces Amazon.
 Each call:
-1. waits for a token from the operation's process-wide bucket (Amazon's usage plan),
+1. waits for a token from the process-wide bucket of (endpoint, refresh token, operation):
+   Amazon's usage plan belongs to the application + vendor-group authorisation,
 2. attaches a cached LWA access token (refreshed once if SP-API answers 401/403),
-3. retries 429/5xx/timeouts/transport errors a bounded number of times, honouring Retry-After,
-   else backing off exponentially with jitter,
+3. retries 429/5xx/timeouts/transport errors a bounded number of times, honouring Retry-After
+   (plus 0-1 s of jitter), else backing off exponentially with jitter; no sleep exceeds
+   ``max_sleep`` and the whole call stays within ``call_budget`` (see ``retry.py``),
 4. raises ``AmazonRetryableError`` / ``AmazonRejectedError`` / ``AmazonAuthError``.
+
+Response bodies are parsed with ``parse_float=Decimal`` so an amount sent as a JSON number
+keeps every digit.
 
 POSTs are retried too: each document carries its own identity (PO number, shipmentIdentifier,
 invoice id) and Amazon treats a re-sent document as a replacement, not a second document.
@@ -19,10 +24,14 @@ invoice id) and Amazon treats a re-sent document as a replacement, not a second 
 
 from __future__ import annotations
 
+import json
 import logging
+import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -43,7 +52,13 @@ from .errors import (
     parse_error_list,
 )
 from .ratelimit import TokenBucket, bucket_for
-from .retry import parse_retry_after, stop_policy, suggested_retry_after, wait_retry_after_or_backoff
+from .retry import (
+    CallBudget,
+    parse_retry_after,
+    stop_policy,
+    suggested_retry_after,
+    wait_retry_after_or_backoff,
+)
 from .values import (
     Invoice,
     OrderAcknowledgement,
@@ -114,26 +129,54 @@ def _as_tuple[T](value: T | Iterable[T], single: type[T]) -> tuple[T, ...]:
     return items
 
 
-def _ranges(
-    pairs: Mapping[str, tuple[datetime | None, datetime | None]],
-) -> tuple[str | None, list[tuple[datetime, datetime]]]:
-    """Pick the one range that needs splitting (if any) and its windows.
+def _filled(
+    lo: datetime | None, hi: datetime | None, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """Close a one-sided range so it can be split; leave two-sided and empty ranges alone.
 
-    Only a range with both ends given can be split; a one-sided range is sent as-is and Amazon
-    applies its own default for the open end.
+    Only the start (the usual "changed since the last sync"): the end is ``now`` (UTC), so
+    everything up to this moment is covered by ≤ 7-day windows. Only the end: the start is
+    ``end − 7 days``, the longest window Amazon accepts (one window; a caller who wants more
+    history must say where it starts). A start at or after ``now`` (clock skew between our
+    watermark and this host) cannot be closed into a valid range; it is sent as given and
+    Amazon applies its own default for the open end.
     """
-    long_ranges = [
-        name for name, (lo, hi) in pairs.items() if lo is not None and hi is not None and hi - lo > MAX_WINDOW
-    ]
+    if lo is not None and hi is None:
+        return (lo, now) if lo < now else (lo, None)
+    if lo is None and hi is not None:
+        return hi - MAX_WINDOW, hi
+    return lo, hi
+
+
+def _ranges(
+    pairs: Mapping[str, tuple[datetime | None, datetime | None]], now: datetime
+) -> list[dict[str, datetime]]:
+    """The query windows for a set of named date ranges, as ``{name_after, name_before}`` overrides.
+
+    One-sided ranges are closed first (``_filled``). At most one range may then exceed 7 days;
+    it is split into consecutive ≤ 7-day windows and every other range is repeated unchanged
+    in each window. No date range at all yields one empty override (a single unfiltered walk).
+    """
+    for name, (lo, hi) in pairs.items():
+        for end, value in (("after", lo), ("before", hi)):
+            if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+                raise ValueError(f"{name}_{end} must be timezone-aware (refusing to guess a zone)")
+    base: dict[str, datetime] = {}
+    long_ranges: dict[str, tuple[datetime, datetime]] = {}
+    for name, (lo, hi) in pairs.items():
+        lo, hi = _filled(lo, hi, now)
+        if lo is not None:
+            base[f"{name}_after"] = lo
+        if hi is not None:
+            base[f"{name}_before"] = hi
+        if lo is not None and hi is not None and hi - lo > MAX_WINDOW:
+            long_ranges[name] = (lo, hi)
     if len(long_ranges) > 1:
-        raise ValueError(f"only one date range may exceed 7 days per query, got {long_ranges}")
+        raise ValueError(f"only one date range may exceed 7 days per query, got {sorted(long_ranges)}")
     if not long_ranges:
-        return None, []
-    name = long_ranges[0]
-    lo, hi = pairs[name]
-    if lo is None or hi is None:  # unreachable: long_ranges only holds two-sided ranges
-        raise ValueError(f"{name} range needs both ends")
-    return name, split_window(lo, hi)
+        return [base]
+    ((name, (lo, hi)),) = long_ranges.items()
+    return [{**base, f"{name}_after": start, f"{name}_before": end} for start, end in split_window(lo, hi)]
 
 
 class AmazonVendorClient:
@@ -141,6 +184,10 @@ class AmazonVendorClient:
 
     Thread-safe: the HTTP connection pool, token cache and rate-limit buckets are shared safely,
     so one instance may serve every thread of a worker process.
+
+    Injectable for tests (and the simulator): ``clock`` (monotonic seconds: token expiry, rate
+    buckets, the per-call time budget), ``sleep``, ``utc_now`` (the wall clock that closes a
+    one-sided date range) and ``rng`` (retry jitter).
     """
 
     def __init__(
@@ -150,10 +197,15 @@ class AmazonVendorClient:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        utc_now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rng: random.Random | None = None,
     ) -> None:
         self._config = config
         self._clock = clock
         self._sleep = sleep
+        self._utc_now = utc_now
+        self._rng = rng or random.Random()  # jitter, not security
+        self._rng_lock = threading.Lock()
         self._timeout = httpx.Timeout(config.timeout)
         # One client for LWA and SP-API alike, so an injected transport sees every request.
         self._http = httpx.Client(transport=transport, timeout=self._timeout, follow_redirects=False)
@@ -162,6 +214,11 @@ class AmazonVendorClient:
     @property
     def config(self) -> AmazonConfig:
         return self._config
+
+    def _uniform(self, low: float, high: float) -> float:
+        # One rng serves every thread of the worker; the lock keeps its state consistent.
+        with self._rng_lock:
+            return self._rng.uniform(low, high)
 
     def close(self) -> None:
         self._http.close()
@@ -224,8 +281,10 @@ class AmazonVendorClient:
     ) -> Iterator[PurchaseOrderPage]:
         """Every page for the range, splitting a created/changed range longer than 7 days.
 
-        Windows are walked oldest first; within a window ``nextToken`` is followed until Amazon
-        stops returning one. ``filters`` are the other ``get_purchase_orders`` keywords.
+        A range with only a start (``changed_after=last_sync``) runs to now (UTC); one with only
+        an end starts 7 days before it (see ``_filled``). Windows are walked oldest first; within
+        a window ``nextToken`` is followed until Amazon stops returning one. ``filters`` are the
+        other ``get_purchase_orders`` keywords. Each page is its own call with its own time budget.
         """
         if "next_token" in filters:
             raise TypeError("iter_purchase_order_pages follows nextToken itself; use get_purchase_orders")
@@ -323,7 +382,10 @@ class AmazonVendorClient:
         updated_before: datetime | None = None,
         **filters: Any,
     ) -> Iterator[OrderStatusPage]:
-        """Every status page for the range, splitting a created/updated range longer than 7 days."""
+        """Every status page for the range, splitting a created/updated range longer than 7 days.
+
+        One-sided ranges are closed as in ``iter_purchase_order_pages``.
+        """
         if "next_token" in filters:
             raise TypeError("iter_purchase_orders_status_pages follows nextToken itself")
         bounds = {
@@ -375,16 +437,11 @@ class AmazonVendorClient:
     # paging and windows
     # ============================================================================================
 
-    @staticmethod
     def _windows(
+        self,
         bounds: Mapping[str, tuple[datetime | None, datetime | None]],
     ) -> Iterator[dict[str, datetime]]:
-        name, windows = _ranges(bounds)
-        if name is None:
-            yield {}
-            return
-        for start, end in windows:
-            yield {f"{name}_after": start, f"{name}_before": end}
+        yield from _ranges(bounds, self._utc_now())
 
     @staticmethod
     def _follow[P: (PurchaseOrderPage, OrderStatusPage)](fetch: Callable[[str | None], P]) -> Iterator[P]:
@@ -421,11 +478,17 @@ class AmazonVendorClient:
         """Run one operation with rate limiting, auth and bounded retries; return (JSON, request id)."""
         config = self._config
         url = f"{config.base_url}{path}"
-        bucket = bucket_for(config.base_url, operation, clock=self._clock)
+        bucket = bucket_for(config.base_url, operation, refresh_token=config.refresh_token, clock=self._clock)
+        budget = CallBudget(config.call_budget, config.timeout, self._clock)
         retrying = Retrying(
             sleep=self._sleep,
-            stop=stop_policy(config.max_attempts, config.max_retry_after),
-            wait=wait_retry_after_or_backoff(initial=config.backoff_initial, maximum=config.backoff_max),
+            stop=stop_policy(config.max_attempts, config.max_sleep, budget),
+            wait=wait_retry_after_or_backoff(
+                initial=config.backoff_initial,
+                maximum=config.backoff_max,
+                max_sleep=config.max_sleep,
+                uniform=self._uniform,
+            ),
             retry=retry_if_exception_type(TransientFailure),
             before_sleep=lambda state: self._log_retry(operation, state),
             reraise=True,
@@ -438,7 +501,11 @@ class AmazonVendorClient:
                 f"{failure.message} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})",
                 status=failure.status,
                 retry_after=suggested_retry_after(
-                    failure, attempts, initial=config.backoff_initial, maximum=config.backoff_max
+                    failure,
+                    attempts,
+                    initial=config.backoff_initial,
+                    maximum=config.backoff_max,
+                    refused_wait=budget.refused_wait,
                 ),
                 operation=operation,
                 request_id=failure.request_id,
@@ -558,7 +625,14 @@ class AmazonVendorClient:
 
 
 def _json_or_none(response: httpx.Response) -> Any:
+    """The body as JSON with every non-integer number as ``Decimal``; None if it is not JSON.
+
+    ``response.json()`` would turn ``12345678901234567.89`` into a float and lose the cents
+    before the codec ever saw it; ``parse_float=Decimal`` keeps the digits Amazon sent.
+    """
+    if not response.content:
+        return None
     try:
-        return response.json()
+        return json.loads(response.content, parse_float=Decimal)
     except ValueError:
         return None

@@ -63,8 +63,22 @@ from .values import (
 )
 
 Json = dict[str, Any]
-# Which model an Address / Party is written for: the keys differ between the three APIs.
+# Which model a shared building block is written for. Money, ItemQuantity, Address and Party
+# have the same names in the three APIs but not the same fields, and Amazon validates the
+# body against the schema ("Invalid content was found starting with element …"), so each
+# serialiser writes only what the target model defines:
+#   Money         orders: currencyCode?, amount, unitOfMeasure? | shipments: currencyCode*, amount*
+#                 | invoices: currencyCode?, amount
+#   ItemQuantity  orders: amount, unitOfMeasure?, unitSize? | shipments, invoices: amount*,
+#                 unitOfMeasure*, unitSize?, totalWeight?
+#   Address       invoices: postalOrZipCode | orders, shipments: postalCode
+#   Party         orders: taxInfo (one) | shipments, invoices: taxRegistrationDetails[]
 Api = Literal["orders", "shipments", "invoices"]
+_MODEL_NAMES: dict[str, str] = {
+    "orders": "Vendor Orders",
+    "shipments": "Vendor Shipments",
+    "invoices": "Vendor Invoices",
+}
 
 _UNIT_OF_MEASURE = {"cases": "Cases", "eaches": "Eaches"}
 
@@ -100,12 +114,20 @@ def format_decimal(value: Decimal) -> str:
 
 
 def parse_decimal(value: Any, path: str = "value") -> Decimal:
-    # Amazon sends strings; a JSON number (seen in guide examples) is read via str() so a float
-    # never takes part in the arithmetic.
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    """An amount as Amazon sent it: a decimal string, or a JSON number already read as Decimal.
+
+    Amazon's models use strings; guide examples also show JSON numbers, which the client parses
+    with ``parse_float=Decimal`` so every digit survives. A float here means the body was parsed
+    lossily (``12345678901234567.89`` is already ``…568.0``), so it is refused, not rounded.
+    """
+    if isinstance(value, float):
+        raise AmazonResponseError(
+            f"{path}: got float {value!r}; parse the body with json.loads(..., parse_float=Decimal)"
+        )
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise AmazonResponseError(f"{path}: expected a decimal string, got {value!r}")
     try:
-        result = Decimal(str(value).strip())
+        result = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except InvalidOperation as exc:
         raise AmazonResponseError(f"{path}: {value!r} is not a decimal amount") from exc
     if not result.is_finite():
@@ -120,8 +142,8 @@ def _parse_int(value: Any, path: str) -> int:
         return value
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)  # "amount": 10.0 arrives as Decimal("10.0")
     raise AmazonResponseError(f"{path}: expected an integer, got {value!r}")
 
 
@@ -479,12 +501,20 @@ def _seq[T](items: Iterable[T], fn: Callable[[T], Json]) -> list[Json]:
     return [fn(item) for item in items]
 
 
-def money_to_json(money: Money) -> Json:
+def money_to_json(money: Money, api: Api, field: str = "money") -> Json:
+    """Money as the ``api``'s model defines it (see ``Api``); ``field`` names it in errors.
+
+    ``unitOfMeasure`` (weight-priced cost) exists only in the orders model and is dropped for
+    the others (invoices carry it as ``netCostUnitOfMeasure`` on the item). The shipments model
+    requires ``currencyCode``: a missing one is a ``ValueError`` before anything is sent.
+    """
+    if api == "shipments" and not money.currency_code:
+        raise ValueError(f"{field}.currencyCode is required by the {_MODEL_NAMES[api]} model")
     return _compact(
         {
             "currencyCode": money.currency_code,
             "amount": format_decimal(money.amount),
-            "unitOfMeasure": money.unit_of_measure,
+            "unitOfMeasure": money.unit_of_measure if api == "orders" else None,
         }
     )
 
@@ -493,9 +523,16 @@ def weight_to_json(weight: Weight) -> Json:
     return {"unitOfMeasure": weight.unit_of_measure, "value": format_decimal(weight.value)}
 
 
-def quantity_to_json(quantity: ItemQuantity) -> Json:
+def quantity_to_json(quantity: ItemQuantity, api: Api, field: str = "quantity") -> Json:
+    """ItemQuantity as the ``api``'s model defines it (see ``Api``); ``field`` names it in errors.
+
+    The orders model has no ``totalWeight`` (it is dropped there) and leaves ``unitOfMeasure``
+    optional; shipments and invoices require ``unitOfMeasure``.
+    """
+    if api != "orders" and not quantity.unit_of_measure:
+        raise ValueError(f"{field}.unitOfMeasure is required by the {_MODEL_NAMES[api]} model")
     total_weight = None
-    if quantity.total_weight is not None:
+    if quantity.total_weight is not None and api != "orders":
         # TotalWeight names its number "amount", unlike Weight's "value".
         total_weight = {
             "unitOfMeasure": quantity.total_weight.unit_of_measure,
@@ -561,7 +598,7 @@ def _item_ack_to_json(ack: ItemAcknowledgement) -> Json:
     return _compact(
         {
             "acknowledgementCode": ack.acknowledgement_code,
-            "acknowledgedQuantity": quantity_to_json(ack.acknowledged_quantity),
+            "acknowledgedQuantity": quantity_to_json(ack.acknowledged_quantity, "orders"),
             "scheduledShipDate": _opt_dt(ack.scheduled_ship_date),
             "scheduledDeliveryDate": _opt_dt(ack.scheduled_delivery_date),
             "rejectionReason": ack.rejection_reason,
@@ -575,9 +612,9 @@ def _ack_item_to_json(item: AcknowledgementItem) -> Json:
             "itemSequenceNumber": item.item_sequence_number,
             "amazonProductIdentifier": item.amazon_product_identifier,
             "vendorProductIdentifier": item.vendor_product_identifier,
-            "orderedQuantity": quantity_to_json(item.ordered_quantity),
-            "netCost": None if item.net_cost is None else money_to_json(item.net_cost),
-            "listPrice": None if item.list_price is None else money_to_json(item.list_price),
+            "orderedQuantity": quantity_to_json(item.ordered_quantity, "orders"),
+            "netCost": None if item.net_cost is None else money_to_json(item.net_cost, "orders"),
+            "listPrice": None if item.list_price is None else money_to_json(item.list_price, "orders"),
             "discountMultiplier": item.discount_multiplier,
         }
     )
@@ -625,7 +662,7 @@ def _item_details_to_json(details: ItemDetails) -> Json:
             "expiry": None if details.expiry is None else _expiry_to_json(details.expiry),
             "maximumRetailPrice": None
             if details.maximum_retail_price is None
-            else money_to_json(details.maximum_retail_price),
+            else money_to_json(details.maximum_retail_price, "shipments", "itemDetails.maximumRetailPrice"),
             "handlingCode": details.handling_code,
         }
     )
@@ -637,7 +674,11 @@ def _shipped_item_to_json(item: ShippedItem) -> Json:
             "itemSequenceNumber": item.item_sequence_number,
             "amazonProductIdentifier": item.amazon_product_identifier,
             "vendorProductIdentifier": item.vendor_product_identifier,
-            "shippedQuantity": quantity_to_json(item.shipped_quantity),
+            "shippedQuantity": quantity_to_json(
+                item.shipped_quantity,
+                "shipments",
+                f"shippedItems[{item.item_sequence_number}].shippedQuantity",
+            ),
             "itemDetails": None if item.item_details is None else _item_details_to_json(item.item_details),
         }
     )
@@ -663,7 +704,11 @@ def _container_item_to_json(item: ContainerItem) -> Json:
     return _compact(
         {
             "itemReference": item.item_reference,
-            "shippedQuantity": quantity_to_json(item.shipped_quantity),
+            "shippedQuantity": quantity_to_json(
+                item.shipped_quantity,
+                "shipments",
+                f"items[itemReference={item.item_reference}].shippedQuantity",
+            ),
             "itemDetails": None if item.item_details is None else _item_details_to_json(item.item_details),
         }
     )
@@ -779,8 +824,10 @@ def _tax_detail_to_json(tax: TaxDetail) -> Json:
         {
             "taxType": tax.tax_type,
             "taxRate": None if tax.tax_rate is None else format_decimal(tax.tax_rate),
-            "taxAmount": money_to_json(tax.tax_amount),
-            "taxableAmount": None if tax.taxable_amount is None else money_to_json(tax.taxable_amount),
+            "taxAmount": money_to_json(tax.tax_amount, "invoices"),
+            "taxableAmount": None
+            if tax.taxable_amount is None
+            else money_to_json(tax.taxable_amount, "invoices"),
         }
     )
 
@@ -790,7 +837,7 @@ def _charge_to_json(charge: ChargeDetail) -> Json:
         {
             "type": charge.type,
             "description": charge.description,
-            "chargeAmount": money_to_json(charge.charge_amount),
+            "chargeAmount": money_to_json(charge.charge_amount, "invoices"),
             "taxDetails": _seq(charge.tax_details, _tax_detail_to_json),
         }
     )
@@ -801,7 +848,7 @@ def _allowance_to_json(allowance: AllowanceDetail) -> Json:
         {
             "type": allowance.type,
             "description": allowance.description,
-            "allowanceAmount": money_to_json(allowance.allowance_amount),
+            "allowanceAmount": money_to_json(allowance.allowance_amount, "invoices"),
             "taxDetails": _seq(allowance.tax_details, _tax_detail_to_json),
         }
     )
@@ -831,8 +878,10 @@ def _invoice_item_to_json(item: InvoiceItem) -> Json:
             "itemSequenceNumber": item.item_sequence_number,
             "amazonProductIdentifier": item.amazon_product_identifier,
             "vendorProductIdentifier": item.vendor_product_identifier,
-            "invoicedQuantity": quantity_to_json(item.invoiced_quantity),
-            "netCost": money_to_json(item.net_cost),
+            "invoicedQuantity": quantity_to_json(
+                item.invoiced_quantity, "invoices", f"items[{item.item_sequence_number}].invoicedQuantity"
+            ),
+            "netCost": money_to_json(item.net_cost, "invoices"),
             "netCostUnitOfMeasure": item.net_cost_unit_of_measure,
             "purchaseOrderNumber": item.purchase_order_number,
             "hsnCode": item.hsn_code,
@@ -876,7 +925,7 @@ def invoice_to_json(invoice: Invoice) -> Json:
             "paymentTerms": None
             if invoice.payment_terms is None
             else _payment_terms_to_json(invoice.payment_terms),
-            "invoiceTotal": money_to_json(invoice.invoice_total),
+            "invoiceTotal": money_to_json(invoice.invoice_total, "invoices"),
             "taxDetails": _seq(invoice.tax_details, _tax_detail_to_json),
             "additionalDetails": _seq(invoice.additional_details, _additional_to_json),
             "chargeDetails": _seq(invoice.charge_details, _charge_to_json),

@@ -28,7 +28,8 @@ class AmazonConfig:
 
     ``endpoint`` overrides the region's production host (the simulator, Amazon's sandbox hosts).
     Retry knobs bound how long one call may spend before it gives up with ``RetryableError``,
-    which the outbox relay then reschedules: a Celery task must not sleep for minutes.
+    which the outbox relay then reschedules: a Celery task must not sleep for minutes (it is
+    killed after 300 s, soft limit 270 s, and the relay delivers several messages per task).
     """
 
     client_id: str
@@ -44,8 +45,12 @@ class AmazonConfig:
     # Exponential backoff: initial * 2**n seconds plus up to ``backoff_initial`` of jitter, capped.
     backoff_initial: float = 0.5
     backoff_max: float = 20.0
-    # A Retry-After longer than this is not slept through: the call fails fast with retry_after set.
-    max_retry_after: float = 60.0
+    # No single sleep is longer than this; a Retry-After above it is not slept through at all:
+    # the call fails at once with retry_after set and the outbox reschedules it.
+    max_sleep: float = 20.0
+    # Seconds one public call may spend over all attempts and sleeps. A retry starts only if
+    # its sleep plus one more attempt (``timeout``) still fits, so a call ends within the budget.
+    call_budget: float = 90.0
 
     def __post_init__(self) -> None:
         if self.region not in REGION_ENDPOINTS:
@@ -54,6 +59,10 @@ class AmazonConfig:
             raise ValueError("timeout must be positive seconds")
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if self.max_sleep < 0:
+            raise ValueError("max_sleep must not be negative")
+        if self.call_budget <= 0:
+            raise ValueError("call_budget must be positive seconds")
 
     @property
     def base_url(self) -> str:

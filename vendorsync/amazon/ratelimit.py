@@ -2,13 +2,17 @@
 
 Amazon throttles per operation with a token bucket (rate = tokens added per second, burst =
 bucket size; reference §2.3). Spending our own tokens first means a busy worker slows itself
-down instead of collecting 429s. One bucket exists per (endpoint, operation) in each worker
-process and is shared by all of its threads and clients, because Amazon counts per
-application + vendor group, not per ``AmazonVendorClient`` instance.
+down instead of collecting 429s. One bucket exists per (endpoint, refresh token, operation) in
+each worker process and is shared by all of its threads and clients, because Amazon counts per
+application + selling-partner authorisation (the refresh token's vendor group), not per
+``AmazonVendorClient`` instance: two vendor accounts on one regional endpoint each have their own
+usage plan, and pacing them through one bucket would halve both. The registry keys on a SHA-256
+of the refresh token so the secret itself is never held as a dictionary key (or shown in a dump).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -102,13 +106,27 @@ class TokenBucket:
             self._tokens = min(self._tokens, 0.0)
 
 
-_registry: dict[tuple[str, str], TokenBucket] = {}
+_registry: dict[tuple[str, str, str], TokenBucket] = {}
 _registry_lock = threading.Lock()
 
 
-def bucket_for(endpoint: str, operation: str, *, clock: Callable[[], float] = time.monotonic) -> TokenBucket:
-    """The process-wide bucket for one operation on one SP-API endpoint (created on first use)."""
-    key = (endpoint.rstrip("/"), operation)
+def account_key(refresh_token: str) -> str:
+    """The registry's name for one authorisation: a SHA-256 of its refresh token, never the token."""
+    return hashlib.sha256(refresh_token.encode()).hexdigest()
+
+
+def bucket_for(
+    endpoint: str,
+    operation: str,
+    *,
+    refresh_token: str,
+    clock: Callable[[], float] = time.monotonic,
+) -> TokenBucket:
+    """The process-wide bucket for one operation of one authorisation on one SP-API endpoint.
+
+    Created on first use; keyed by (endpoint, SHA-256 of ``refresh_token``, operation).
+    """
+    key = (endpoint.rstrip("/"), account_key(refresh_token), operation)
     with _registry_lock:
         bucket = _registry.get(key)
         if bucket is None:

@@ -47,8 +47,10 @@ def _require_aware(value: datetime | None, name: str) -> None:
 class Money:
     """An amount in a currency. ``unit_of_measure`` is set only for weight-priced items (POUNDS…).
 
-    Orders make ``currencyCode`` optional, so parsed values may carry ``None``; outbound
-    documents should always set it.
+    Orders and invoices make ``currencyCode`` optional, so parsed values may carry ``None``;
+    outbound documents should always set it, and the shipments model requires it (the codec
+    refuses to write a shipment Money without one). ``unit_of_measure`` exists only in the
+    orders model; the codec drops it when writing for shipments or invoices.
     """
 
     amount: Decimal
@@ -530,6 +532,16 @@ class InvoiceItem:
     tax_details: tuple[TaxDetail, ...] = ()
     charge_details: tuple[ChargeDetail, ...] = ()
     allowance_details: tuple[AllowanceDetail, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The invoices model types itemSequenceNumber as integer; a PO's "1"/"00001" string
+        # copied across would be rejected by Amazon's schema check, so refuse it here, at the
+        # line that built it, rather than when the whole invoice bounces.
+        if isinstance(self.item_sequence_number, bool) or not isinstance(self.item_sequence_number, int):
+            raise ValueError(
+                "InvoiceItem.item_sequence_number must be an int (the Vendor Invoices model types "
+                f"itemSequenceNumber as integer), got {self.item_sequence_number!r}"
+            )
 
 
 @dataclass(frozen=True)

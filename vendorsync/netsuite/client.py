@@ -7,7 +7,11 @@ orders or remittances and holds no business rules; callers decide what a record 
 Why it looks the way it does (netsuite-rest.md §3, §4, §7, §15):
 - Every attempt is a new request signed by ``TbaAuth`` (fresh nonce/timestamp); a replayed
   signature gets 401.
-- Retries are bounded (tenacity, exponential backoff with jitter, ``Retry-After`` honoured).
+- Retries are bounded (tenacity, exponential backoff with jitter, ``Retry-After`` honoured
+  plus 0-1 s of jitter) by attempts *and* time: one public call spends at most
+  ``config.call_budget`` seconds over all attempts and sleeps, and no sleep exceeds
+  ``config.max_sleep``. A Celery task dies at 300 s, so a wait that does not fit is handed back
+  as a retryable error with ``retry_after`` set and the outbox reschedules it.
   GET, PUT (upsert), PATCH and SuiteQL are retried on timeouts, 5xx and throttling. A POST
   that creates something (create, transform) is retried only when NetSuite provably did not
   run it (429/concurrency refusal, connection never made); after a 5xx or a read timeout the
@@ -126,6 +130,14 @@ def id_from_location(location: str) -> str:
     return location.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
 
+def _row_cap_message(reason: str) -> str:
+    return (
+        f"SuiteQL returns at most {SUITEQL_ROW_CAP:,} rows per query and {reason}: page by key "
+        "instead of by offset (add WHERE id > :last ORDER BY id and repeat with the last id "
+        "seen), or narrow the query (e.g. by date)."
+    )
+
+
 def _record_type(value: str) -> str:
     if not _RECORD_TYPE.match(value):
         raise ValueError(f"not a NetSuite record type: {value!r}")
@@ -148,6 +160,31 @@ def _external_id(value: str) -> str:
     return value
 
 
+class _CallBudget:
+    """The time one public call may spend over all its attempts and sleeps.
+
+    A retry starts only if its sleep *and* one more attempt of up to ``attempt_timeout`` fit
+    in what is left, so the call ends within ``total`` seconds instead of overrunning it by a
+    request timeout. Tenacity computes the wait before it asks the stop policy, so
+    ``upcoming_sleep`` is the exact sleep that would follow. ``refused_wait`` becomes the
+    error's ``retry_after``.
+    """
+
+    def __init__(self, total: float, attempt_timeout: float, clock: Callable[[], float]) -> None:
+        self._total = total
+        self._attempt_timeout = attempt_timeout
+        self._clock = clock
+        self._started = clock()
+        self.refused_wait: float | None = None
+
+    def exhausted(self, state: RetryCallState) -> bool:
+        wait = state.upcoming_sleep
+        if self._clock() - self._started + wait + self._attempt_timeout <= self._total:
+            return False
+        self.refused_wait = wait
+        return True
+
+
 def _should_retry(exc: BaseException) -> bool:
     # Ambiguous writes are never repeated blindly: the record may already exist.
     return isinstance(exc, NetSuiteRetryableError) and not isinstance(exc, NetSuiteAmbiguousWriteError)
@@ -156,10 +193,12 @@ def _should_retry(exc: BaseException) -> bool:
 class NetSuiteClient:
     """Synchronous NetSuite REST client; safe to share between threads.
 
-    ``sleep`` is what backoff waits with (tests pass a recorder). ``rng`` supplies the jitter.
-    ``max_retry_after``: a ``Retry-After`` longer than this is not slept through inside a
-    worker; the client raises ``NetSuiteConcurrencyError`` with ``retry_after`` set so the
-    task can be rescheduled instead.
+    ``sleep`` is what backoff waits with and ``clock`` (monotonic seconds) what the per-call
+    budget is measured with; tests pass a recorder and a clock that advances with it. ``rng``
+    supplies the jitter. Time limits come from the config: a ``Retry-After`` longer than
+    ``config.max_sleep``, or a wait that would not fit ``config.call_budget``, is not slept
+    through inside a worker; the client raises the retryable error with ``retry_after`` set so
+    the task can be rescheduled instead.
     """
 
     def __init__(
@@ -168,20 +207,20 @@ class NetSuiteClient:
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         backoff_base: float = DEFAULT_BACKOFF_BASE_SECONDS,
         max_backoff: float = DEFAULT_MAX_BACKOFF_SECONDS,
-        max_retry_after: float = DEFAULT_MAX_BACKOFF_SECONDS,
         rng: random.Random | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.config = config
         self._sleep = sleep
+        self._clock = clock
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._max_backoff = max_backoff
-        self._max_retry_after = max_retry_after
         self._rng = rng or random.Random()  # jitter, not security
         self._rng_lock = threading.Lock()
         self._semaphore = account_semaphore(config.account_id, config.max_concurrency)
@@ -304,15 +343,17 @@ class NetSuiteClient:
     # -- SuiteQL -----------------------------------------------------------------------------
 
     def suiteql_page(self, query: str, *, limit: int = SUITEQL_MAX_PAGE_SIZE, offset: int = 0) -> SuiteQLPage:
-        """One page of a SuiteQL query (``Prefer: transient``). Rows are dicts of strings."""
+        """One page of a SuiteQL query (``Prefer: transient``). Rows are dicts of strings.
+
+        ``limit`` is cut to ``100000 - offset`` so no request reaches past NetSuite's row cap.
+        """
         if not 1 <= limit <= SUITEQL_MAX_PAGE_SIZE:
             raise ValueError(f"SuiteQL page size must be 1..{SUITEQL_MAX_PAGE_SIZE}, not {limit}")
         if offset < 0:
             raise ValueError("offset must not be negative")
         if offset >= SUITEQL_ROW_CAP:
-            raise NetSuiteRejectedError(
-                f"SuiteQL stops at {SUITEQL_ROW_CAP:,} rows: narrow the query (e.g. WHERE id > last id seen)"
-            )
+            raise NetSuiteRejectedError(_row_cap_message(f"paging reached offset {offset:,}"))
+        limit = min(limit, SUITEQL_ROW_CAP - offset)
         response = self._request(
             "POST",
             SUITEQL_PATH,
@@ -345,9 +386,15 @@ class NetSuiteClient:
         """Every row of ``query``, page by page (``limit=page_size``, ``offset`` 0, n, 2n… while ``hasMore``).
 
         Refuses (``ValueError``, raised here and not on first iteration) a query whose
-        top-level ``ORDER BY`` does not cover ``unique_key``, unless ``unordered_ok``: offset
-        paging over an unstable order skips and repeats rows. The concurrency slot is released
-        between pages, so a slow consumer holds none.
+        top-level ``ORDER BY`` does not cover ``unique_key`` of the query's row source, unless
+        ``unordered_ok``: offset paging over an unstable order skips and repeats rows (see
+        ``require_stable_order`` for the rule). The concurrency slot is released between
+        pages, so a slow consumer holds none.
+
+        NetSuite stops a query at 100,000 rows. If the first page reports more
+        (``totalResults``), ``NetSuiteRejectedError`` is raised before any row is yielded: a
+        caller that had processed the first 100,000 rows would otherwise believe it saw them
+        all. The last request is cut to the rows left below the cap.
         """
         if not 1 <= page_size <= SUITEQL_MAX_PAGE_SIZE:
             raise ValueError(f"SuiteQL page size must be 1..{SUITEQL_MAX_PAGE_SIZE}, not {page_size}")
@@ -359,6 +406,10 @@ class NetSuiteClient:
         offset = 0
         while True:
             page = self.suiteql_page(query, limit=page_size, offset=offset)
+            if offset == 0 and page.total_results is not None and page.total_results > SUITEQL_ROW_CAP:
+                raise NetSuiteRejectedError(
+                    _row_cap_message(f"this query matches {page.total_results:,} rows")
+                )
             yield from page.items
             if not page.has_more:
                 return
@@ -386,8 +437,11 @@ class NetSuiteClient:
         request_headers = dict(headers or {})
         if content is not None:
             request_headers["Content-Type"] = "application/json"
+        budget = _CallBudget(self.config.call_budget, self.config.timeout, self._clock)
         retrying = Retrying(
-            stop=stop_any(stop_after_attempt(self._max_attempts), self._retry_after_too_long),
+            stop=stop_any(
+                stop_after_attempt(self._max_attempts), self._retry_after_too_long, budget.exhausted
+            ),
             wait=self._wait_seconds,
             retry=retry_if_exception(_should_retry),
             sleep=self._sleep,
@@ -398,6 +452,9 @@ class NetSuiteClient:
             return retrying(self._attempt, method, url, params, content, request_headers, idempotent)
         except NetSuiteError as exc:
             exc.attempts = int(retrying.statistics.get("attempt_number", 1))
+            if exc.retry_after is None and budget.refused_wait is not None:
+                # Tell the outbox how long we would have waited, so it does not come back sooner.
+                exc.retry_after = budget.refused_wait
             logger.warning(
                 "netsuite %s %s failed after %d attempt(s): status=%s code=%s",
                 method,
@@ -446,19 +503,22 @@ class NetSuiteClient:
         """``Retry-After`` plus up to 1 s of jitter, else ``min(max, base·2^(n-1)) × U(0.5, 1.5)``.
 
         Jitter keeps a worker's threads from retrying in lock-step (Oracle's retry advice).
+        Never more than ``config.max_sleep``.
         """
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after", None)
         with self._rng_lock:
             if retry_after is not None:
-                return float(retry_after) + self._rng.uniform(0.0, 1.0)
-            ceiling = min(self._max_backoff, self._backoff_base * 2 ** (state.attempt_number - 1))
-            return ceiling * self._rng.uniform(0.5, 1.5)
+                wait = float(retry_after) + self._rng.uniform(0.0, 1.0)
+            else:
+                ceiling = min(self._max_backoff, self._backoff_base * 2 ** (state.attempt_number - 1))
+                wait = ceiling * self._rng.uniform(0.5, 1.5)
+        return min(wait, self.config.max_sleep)
 
     def _retry_after_too_long(self, state: RetryCallState) -> bool:
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after", None)
-        return retry_after is not None and retry_after > self._max_retry_after
+        return retry_after is not None and retry_after > self.config.max_sleep
 
     @staticmethod
     def _log_retry(state: RetryCallState) -> None:

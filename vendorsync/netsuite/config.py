@@ -17,6 +17,12 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 # NetSuite's concurrency limit is per account and shared with every other integration and
 # RESTlet on it (reference §7); 5 is a conservative share of the smallest tier's 15.
 DEFAULT_MAX_CONCURRENCY = 5
+# A Celery task is killed after 300 s (soft limit 270 s) and the outbox relay delivers several
+# messages per task, so one NetSuite call (all attempts and backoff sleeps) gets 90 s and no
+# single sleep is longer than 20 s; beyond that the call fails with retry_after set and the
+# outbox reschedules it instead of a worker thread blocking.
+DEFAULT_CALL_BUDGET_SECONDS = 90.0
+DEFAULT_MAX_SLEEP_SECONDS = 20.0
 
 
 def canonical_account_id(account_id: str) -> str:
@@ -41,6 +47,10 @@ class NetSuiteConfig:
     slash, so the realm and every URL the client builds are derived the same way everywhere.
     ``base_url`` is the origin only (scheme + host [+ port]); the client appends
     ``/services/rest/...``.
+
+    ``call_budget`` bounds one public call over all its attempts and sleeps (a retry starts
+    only if its sleep plus one more ``timeout`` still fits); ``max_sleep`` caps any single
+    sleep, and a ``Retry-After`` above it is handed back to the caller rather than slept.
     """
 
     account_id: str
@@ -51,6 +61,8 @@ class NetSuiteConfig:
     base_url: str = ""
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    call_budget: float = DEFAULT_CALL_BUDGET_SECONDS
+    max_sleep: float = DEFAULT_MAX_SLEEP_SECONDS
 
     def __post_init__(self) -> None:
         if not self.account_id.strip():
@@ -59,6 +71,10 @@ class NetSuiteConfig:
             raise ValueError("timeout must be positive")
         if self.max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        if self.call_budget <= 0:
+            raise ValueError("call_budget must be positive seconds")
+        if self.max_sleep < 0:
+            raise ValueError("max_sleep must not be negative")
         # frozen dataclass: normalise through object.__setattr__ once, at construction.
         object.__setattr__(self, "account_id", canonical_account_id(self.account_id))
         base_url = (self.base_url or default_base_url(self.account_id)).rstrip("/")

@@ -25,7 +25,14 @@ from typing import Any
 
 import httpx
 
-from vendorsync.errors import AuthError, ConnectorError, RejectedError, RemoteErrorDetail, RetryableError
+from vendorsync.errors import (
+    AmbiguousWriteError,
+    AuthError,
+    ConnectorError,
+    RejectedError,
+    RemoteErrorDetail,
+    RetryableError,
+)
 
 # Codes NetSuite uses when the account's concurrency limit is exhausted (REST, RESTlet, SOAP).
 CONCURRENCY_ERROR_CODES = frozenset(
@@ -72,11 +79,13 @@ class NetSuiteConcurrencyError(NetSuiteRetryableError):
     """The account's concurrency limit refused the request (429 / CONCURRENCY_LIMIT_EXCEEDED)."""
 
 
-class NetSuiteAmbiguousWriteError(NetSuiteRetryableError):
+class NetSuiteAmbiguousWriteError(NetSuiteRetryableError, AmbiguousWriteError):
     """A POST (create/transform) failed after it may have reached NetSuite.
 
     The record may or may not exist. The client does not repeat the POST itself; the caller
     must look the record up by external id (``get_by_external_id``) before posting again.
+    Also an ``AmbiguousWriteError`` so the outbox relay, which knows no connector, treats it
+    as "may already have happened" rather than as a plain retry.
     """
 
 
