@@ -13,20 +13,33 @@ mkdir -p var/log
 
 $PY manage.py migrate --noinput -v 0
 $PY manage.py seed_demo
-if $PY manage.py help sandbox >/dev/null 2>&1; then
-  $PY manage.py sandbox seed
+echo "Seeding the Amazon and NetSuite simulators (first run only; details in var/log/seed.log)…"
+$PY manage.py sandbox seed >var/log/seed.log
+
+if ! $PY - "$HOST" "$PORT" <<'PYEOF'; then
+import socket, sys
+with socket.socket() as s:
+    try:
+        s.bind((sys.argv[1], int(sys.argv[2])))
+    except OSError:
+        sys.exit(1)
+PYEOF
+  echo "Port $PORT on $HOST is already in use (is VendorSync already running?). Stop that, or set VENDORSYNC_PORT." >&2
+  exit 1
 fi
 
 pids=()
 cleanup() {
+  local rc=$1
   trap - INT TERM EXIT
   echo; echo "Stopping VendorSync…"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "Stopped."
-  exit 0
+  exit "$rc"
 }
-trap cleanup INT TERM EXIT
+trap 'cleanup 0' INT TERM   # Ctrl-C is how you stop it: not a failure
+trap 'cleanup $?' EXIT
 
 .venv/bin/celery -A vendorsync worker --loglevel=INFO --concurrency=2 --hostname="vendorsync@%h" \
   >var/log/worker.log 2>&1 &
@@ -34,9 +47,11 @@ pids+=($!)
 .venv/bin/celery -A vendorsync beat --loglevel=INFO --pidfile= >var/log/beat.log 2>&1 &
 pids+=($!)
 $PY manage.py runserver "$HOST:$PORT" --noreload >var/log/web.log 2>&1 &
-pids+=($!)
+web=$!
+pids+=($web)
 
 for _ in $(seq 1 60); do
+  kill -0 "$web" 2>/dev/null || { echo "The web server did not start; see var/log/web.log." >&2; exit 1; }
   if $PY - "$HOST" "$PORT" <<'PYEOF' 2>/dev/null; then break; fi
 import sys, urllib.request
 urllib.request.urlopen(f"http://{sys.argv[1]}:{sys.argv[2]}/healthz", timeout=1)
@@ -53,6 +68,10 @@ cat <<MSG
   Press Ctrl-C to stop the web server, the worker and beat.
 
 MSG
-wait -n "${pids[@]}" || true
-sleep 1  # on Ctrl-C every process exits together; let the trap report that instead
-echo "A VendorSync process exited on its own; see var/log/. Stopping the others." >&2
+status=0
+wait -n "${pids[@]}" || status=$?
+# Ctrl-C ends the processes cleanly (0) or by the signal (>128); anything else is a crash.
+if [ "$status" -ne 0 ] && [ "$status" -lt 128 ]; then
+  echo "A VendorSync process failed (exit $status); see var/log/. Stopping the others." >&2
+  exit "$status"
+fi
