@@ -68,3 +68,28 @@ def test_it_refuses_an_isa_that_is_not_fixed_width() -> None:
 def test_it_refuses_text_that_does_not_start_with_isa() -> None:
     with pytest.raises(X12Error, match=r"^segment 1: expected an ISA segment, found 'GS\*'"):
         list(tokenize("GS*PO*A*B~"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("20261126", (2026, 11, 26)),
+        ("261126", (2026, 11, 26)),
+        ("991231", (1999, 12, 31)),
+        ("20240229", (2024, 2, 29)),
+    ],
+)
+def test_x12_dates_are_read_as_calendar_days(value, expected):
+    from datetime import date
+
+    from vendorsync.edi.x12 import Segment, parse_date
+
+    assert parse_date(value, Segment(4, "DTM", ("003", value)), 2) == date(*expected)
+
+
+@pytest.mark.parametrize("value", ["20261332", "20230229", "2026-11-", "2026112", "abcdefgh", " 261126"])
+def test_a_bad_x12_date_names_the_segment_and_element(value):
+    from vendorsync.edi.x12 import Segment, parse_date
+
+    with pytest.raises(X12Error, match=r"segment 4 \(DTM"):
+        parse_date(value, Segment(4, "DTM", ("003", value)), 2)
