@@ -199,5 +199,70 @@ def test_role_changes_in_the_user_administration_are_audited(personas):
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     event = AuditEvent.objects.get(action="user.roles_changed")
     assert event.actor == personas["admin"] and event.subject_id == target.username
-    assert event.before == {"roles": ["finance"], "active": True}
-    assert event.after == {"roles": ["finance", "finance_approver"], "active": True}
+    assert event.before["roles"] == ["finance"] and event.after["roles"] == ["finance", "finance_approver"]
+    assert event.after["superuser"] is False and event.after["permissions"] == []
+
+
+def _change_form_data(client, user, **changes):
+    form = client.get(reverse("admin:auth_user_change", args=[user.pk])).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data.pop("password", None)
+    data["groups"] = [g.pk for g in user.groups.all()]
+    data["is_active"] = "on"
+    data.update(changes)
+    return form, data
+
+
+def test_an_admin_cannot_grant_superuser_staff_or_direct_permissions(personas):
+    from django.contrib.auth.models import Permission
+
+    client = Client()
+    client.force_login(personas["admin"])
+    target = personas["ops"]
+    approve = Permission.objects.get(codename="approve_postings")
+    form, data = _change_form_data(
+        client, target, is_superuser="on", is_staff="on", user_permissions=[approve.pk]
+    )
+    assert not {"is_superuser", "is_staff", "user_permissions"} & set(form.fields)
+    client.post(reverse("admin:auth_user_change", args=[target.pk]), data)
+    target.refresh_from_db()
+    assert not target.is_superuser and not target.is_staff
+    assert not target.has_perm("vendorsync.approve_postings")
+
+
+def test_an_admin_can_give_only_vendorsync_roles_and_cannot_edit_themselves(personas):
+    from django.contrib.auth.models import Group
+
+    Group.objects.create(name="Django superpowers")
+    client = Client()
+    client.force_login(personas["admin"])
+    form, _ = _change_form_data(client, personas["ops"])
+    offered = {label for _, label in form.fields["groups"].choices}
+    assert offered == {"admin", "finance", "finance_approver", "ops"}
+    own = client.get(reverse("admin:auth_user_change", args=[personas["admin"].pk]))
+    assert "groups" not in own.context["adminform"].form.fields  # their own account is view-only
+    response = client.post(
+        reverse("admin:auth_user_change", args=[personas["admin"].pk]), {"username": "adm"}
+    )
+    assert response.status_code == 403
+
+
+def test_a_password_reset_by_an_admin_is_audited(personas):
+    from vendorsync.models import AuditEvent
+
+    client = Client()
+    client.force_login(personas["admin"])
+    target = personas["approver"]
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[target.pk]),
+        {
+            "password1": "A-new-long-password-77",
+            "password2": "A-new-long-password-77",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.check_password("A-new-long-password-77")
+    event = AuditEvent.objects.get(action="user.password_reset")
+    assert event.actor == personas["admin"] and event.subject_id == target.username

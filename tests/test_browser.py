@@ -16,10 +16,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page():
+def browser_page(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures
     # before and after are ordinary synchronous calls.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -74,6 +74,13 @@ def test_log_in_see_the_dashboard_and_log_out(live_server, admin_with_an_excepti
     page.select_option("#id_kind", "sku_asin_gap")
     page.locator("#results", has_text="queue is clear").wait_for()  # (no eval: the CSP forbids it)
     assert "kind=sku_asin_gap" in page.url
+
+    # The export link follows the filter and downloads a file (htmx must not swap it into the page).
+    with page.expect_download() as download:
+        page.click("text=Export XLSX")
+    assert download.value.suggested_filename == "exceptions.xlsx"
+    assert "kind=sku_asin_gap" in download.value.url and "export=xlsx" in download.value.url
+    assert page.locator("#results").count() == 1
 
     page.click("text=Log out")
     page.wait_for_url(f"{live_server.url}/login/")

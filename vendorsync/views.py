@@ -8,9 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -118,7 +118,9 @@ def exceptions(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         return table_xlsx_response(table, "exceptions")
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
-    template = "vendorsync/exceptions.html#results" if request.htmx else "vendorsync/exceptions.html"
+    # A history-restore request (Back after the cache expired) swaps the whole body: send the page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "vendorsync/exceptions.html#results" if partial else "vendorsync/exceptions.html"
     return render(request, template, {"filter": filterset, "table": table})
 
 
@@ -151,7 +153,7 @@ def exception_action(request: HttpRequest, public_id: str, action: str) -> HttpR
             services.exception_assign(case=case, actor=request.user, assignee=request.user)
             messages.success(request, "You now own this exception.")
         else:
-            raise PermissionDenied("Unknown action.")
+            raise Http404("No such action.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(case.get_absolute_url())
