@@ -15,6 +15,8 @@ import pytest
 import respx
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from vendorsync import outbox, services
@@ -275,3 +277,71 @@ def test_concurrent_relays_deliver_each_message_exactly_once():
         outbox._HANDLERS.pop(("test", "count"), None)
     assert len(delivered) == 40 and set(delivered.values()) == {1}
     assert OutboxMessage.objects.filter(state=OutboxState.SENT).count() == 40
+
+
+def test_a_delivery_that_needs_review_opens_a_case_for_its_team_which_closes_once_sent(personas):
+    from vendorsync.models import ExceptionCase
+
+    attempts = iter([RejectedError("Invalid reference key 5999 for item", status=400)])
+
+    def flaky(message: OutboxMessage) -> DeliveryResult:
+        exc = next(attempts, None)
+        if exc is not None:
+            raise exc
+        return DeliveryResult(remote_id="77")
+
+    outbox.register_handler("test", "posting", owner_team="finance")(flaky)
+    try:
+        with transaction.atomic():
+            message = services.outbox_enqueue(
+                target="test", operation="posting", external_key="P1", payload={}
+            )
+        outbox.relay_once()
+        case = ExceptionCase.objects.get(dedupe_key="outbox:P1")
+        assert case.kind == "outbox_needs_review" and case.owner_team == "finance" and case.is_open
+        assert "Invalid reference key 5999" in case.message
+
+        client = Client()
+        client.force_login(personas["finance"])
+        page = client.get(reverse("sync_runs"))
+        assert reverse("outbox_requeue", args=[message.public_id]).encode() in page.content
+        response = client.post(reverse("outbox_requeue", args=[message.public_id]), {"reason": "item fixed"})
+        assert response.status_code == 302
+        assert outbox.relay_once().sent == 1
+    finally:
+        outbox._HANDLERS.pop(("test", "posting"), None)
+    case.refresh_from_db()
+    assert case.status == "resolved" and case.auto_resolved
+    assert AuditEvent.objects.filter(
+        action="outbox.requeued", actor=personas["finance"], reason="item fixed"
+    ).exists()
+
+
+def test_a_message_that_keeps_killing_the_worker_ends_dead_not_redelivered_for_ever(db, settings):
+    from vendorsync.models import ExceptionCase
+
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    [message] = _enqueue_many(1)
+    for _ in range(2):  # each time the worker dies after claiming it
+        [claimed] = services.outbox_claim_due(limit=1)
+        OutboxMessage.objects.filter(pk=claimed.pk).update(claimed_at=timezone.now() - timedelta(hours=2))
+        services.outbox_reclaim_stale(older_than=timedelta(hours=1))
+    message.refresh_from_db()
+    assert message.state == OutboxState.DEAD and message.attempts == 2
+    assert ExceptionCase.objects.open().filter(dedupe_key="outbox:M0").exists()
+    assert outbox.relay_once().claimed == 0
+
+
+def test_a_relay_that_lost_its_claim_does_not_overwrite_the_new_one(db):
+    [message] = _enqueue_many(1)
+    [stale_copy] = services.outbox_claim_due(limit=1)
+    # The first relay stalls; the message is reclaimed and claimed again by another relay.
+    OutboxMessage.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - timedelta(hours=2))
+    services.outbox_reclaim_stale(older_than=timedelta(hours=1))
+    [current] = services.outbox_claim_due(limit=1)
+    services.outbox_mark_failed(message=stale_copy, error="late timeout", retryable=False)
+    message.refresh_from_db()
+    assert message.state == OutboxState.SENDING and message.claimed_at == current.claimed_at
+    services.outbox_mark_sent(message=current, remote_id="9")
+    message.refresh_from_db()
+    assert message.state == OutboxState.SENT

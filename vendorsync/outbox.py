@@ -25,17 +25,23 @@ from django.conf import settings
 
 from vendorsync import services
 from vendorsync.errors import AmbiguousWriteError, AuthError, DeliveryResult, RejectedError, RetryableError
-from vendorsync.models import OutboxMessage
+from vendorsync.models import OutboxMessage, Team
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[OutboxMessage], DeliveryResult]
 _HANDLERS: dict[tuple[str, str], Handler] = {}
+_OWNERS: dict[tuple[str, str], str] = {}
 
 
-def register_handler(target: str, operation: str) -> Callable[[Handler], Handler]:
+def register_handler(
+    target: str, operation: str, *, owner_team: str = Team.OPS
+) -> Callable[[Handler], Handler]:
+    """Register the delivery of one operation; ``owner_team`` gets the exception when it fails for good."""
+
     def decorator(func: Handler) -> Handler:
         _HANDLERS[(target, operation)] = func
+        _OWNERS[(target, operation)] = owner_team
         return func
 
     return decorator
@@ -43,6 +49,10 @@ def register_handler(target: str, operation: str) -> Callable[[Handler], Handler
 
 def handler_for(message: OutboxMessage) -> Handler | None:
     return _HANDLERS.get((message.target, message.operation))
+
+
+def owner_of(message: OutboxMessage) -> str:
+    return _OWNERS.get((message.target, message.operation), Team.OPS)
 
 
 @dataclass
@@ -64,22 +74,31 @@ def deliver(message: OutboxMessage, report: RelayReport) -> None:
     handler = handler_for(message)
     if handler is None:
         services.outbox_mark_failed(
-            message=message, error=f"No handler for {message.target}:{message.operation}.", retryable=False
+            owner_team=owner_of(message),
+            message=message,
+            error=f"No handler for {message.target}:{message.operation}.",
+            retryable=False,
         )
         report.needs_review += 1
         return
     try:
         result = handler(message)
     except RejectedError as exc:
-        outcome = services.outbox_mark_failed(message=message, error=str(exc), retryable=False)
+        outcome = services.outbox_mark_failed(
+            owner_team=owner_of(message), message=message, error=str(exc), retryable=False
+        )
     except AuthError as exc:
         # Credentials do not fix themselves by retrying; a person must look at the settings.
         outcome = services.outbox_mark_failed(
-            message=message, error=f"Authentication failed: {exc}", retryable=False
+            owner_team=owner_of(message),
+            message=message,
+            error=f"Authentication failed: {exc}",
+            retryable=False,
         )
     except AmbiguousWriteError as exc:
         # The remote may hold the record already; sending again could duplicate it.
         outcome = services.outbox_mark_failed(
+            owner_team=owner_of(message),
             message=message,
             error=f"The write may have reached the remote system ({exc}); check for {message.external_key} "
             "there before sending it again.",
@@ -88,20 +107,27 @@ def deliver(message: OutboxMessage, report: RelayReport) -> None:
     except (RetryableError, httpx.TimeoutException, httpx.TransportError) as exc:
         retry_after = getattr(exc, "retry_after", None)
         outcome = services.outbox_mark_failed(
-            message=message, error=f"{type(exc).__name__}: {exc}", retryable=True, retry_after=retry_after
+            owner_team=owner_of(message),
+            message=message,
+            error=f"{type(exc).__name__}: {exc}",
+            retryable=True,
+            retry_after=retry_after,
         )
     except (ValueError, TypeError) as exc:
         # The payload itself is invalid (a bad SSCC, a float amount, a naive date): retrying the same
         # payload cannot succeed.
         outcome = services.outbox_mark_failed(
-            message=message, error=f"Invalid payload: {exc}", retryable=False
+            owner_team=owner_of(message), message=message, error=f"Invalid payload: {exc}", retryable=False
         )
     except SoftTimeLimitExceeded:
         raise  # the task is out of time; relay_once puts this message and the rest back
     except Exception as exc:  # noqa: BLE001 - an unexpected bug must not kill the relay for every message
         logger.exception("Outbox handler crashed for %s", message.external_key)
         outcome = services.outbox_mark_failed(
-            message=message, error=f"{type(exc).__name__}: {exc}", retryable=True
+            owner_team=owner_of(message),
+            message=message,
+            error=f"{type(exc).__name__}: {exc}",
+            retryable=True,
         )
     else:
         services.outbox_mark_sent(
@@ -134,7 +160,12 @@ def relay_once(*, limit: int | None = None, budget_seconds: float | None = None)
         try:
             deliver(message, report)
         except SoftTimeLimitExceeded:
-            services.outbox_mark_failed(message=message, error="The relay ran out of time.", retryable=True)
+            services.outbox_mark_failed(
+                owner_team=owner_of(message),
+                message=message,
+                error="The relay ran out of time.",
+                retryable=True,
+            )
             report.released += services.outbox_release(messages=claimed[index + 1 :])
             raise
     return report

@@ -24,6 +24,7 @@ from vendorsync.models import (
     OPEN_STATUSES,
     AuditEvent,
     ExceptionCase,
+    ExceptionKind,
     ExceptionStatus,
     OutboxMessage,
     OutboxState,
@@ -372,12 +373,50 @@ def outbox_claim_due(*, limit: int, now: datetime | None = None) -> list[OutboxM
         return claimed
 
 
+def _lock_claimed(message: OutboxMessage) -> OutboxMessage | None:
+    """The row, locked, if it is still this relay's claim; None when another relay took it over.
+
+    A relay that stalled past the reclaim age must not overwrite what the relay that reclaimed the
+    message has recorded since: ``claimed_at`` is the claim's token.
+    """
+    locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+    if locked.state != OutboxState.SENDING or locked.claimed_at != message.claimed_at:
+        logging.getLogger(__name__).warning(
+            "Outbox %s was taken over by another relay; not recording this attempt.", message.external_key
+        )
+        return None
+    return locked
+
+
+def _review_case_key(message: OutboxMessage) -> str:
+    return f"outbox:{message.external_key}"
+
+
+def _raise_review_case(message: OutboxMessage, *, owner_team: str) -> None:
+    verb = "needs review" if message.state == OutboxState.NEEDS_REVIEW else "gave up after retries"
+    exception_raise(
+        kind=ExceptionKind.OUTBOX_NEEDS_REVIEW,
+        dedupe_key=_review_case_key(message),
+        owner_team=owner_team,
+        severity=Severity.HIGH,
+        subject_type="vendorsync.outboxmessage",
+        subject_id=str(message.public_id),
+        message=f"{message.get_target_display()} {message.operation} for {message.external_key} {verb}: "
+        f"{message.last_error[:300]}",
+        details={"state": message.state, "attempts": message.attempts, "error": message.last_error[:2000]},
+    )
+
+
 def outbox_mark_sent(
     *, message: OutboxMessage, remote_id: str = "", response_excerpt: str = ""
 ) -> OutboxMessage:
+    """Record a delivery; a review case opened for an earlier failure of it resolves itself."""
     with transaction.atomic():
-        return _transition(
-            message,
+        locked = _lock_claimed(message)
+        if locked is None:
+            return message
+        sent = _transition(
+            locked,
             state=OutboxState.SENT,
             action="outbox.sent",
             remote_id=remote_id[:100],
@@ -385,6 +424,9 @@ def outbox_mark_sent(
             sent_at=timezone.now(),
             last_error="",
         )
+        for case in ExceptionCase.objects.open().filter(dedupe_key=_review_case_key(sent)):
+            exception_resolve(case=case, actor=None, note="Delivered.", auto=True)
+        return sent
 
 
 def outbox_mark_failed(
@@ -394,21 +436,32 @@ def outbox_mark_failed(
     retryable: bool,
     retry_after: float | None = None,
     max_attempts: int | None = None,
+    owner_team: str = Team.OPS,
 ) -> OutboxMessage:
-    """Schedule a retry, or give up: ``needs_review`` for a refusal, ``dead`` when attempts run out."""
+    """Schedule a retry, or give up: ``needs_review`` for a refusal, ``dead`` when attempts run out.
+
+    Giving up opens (or touches) an exception case for ``owner_team`` in the same transaction, so a
+    failed delivery always has an owner.
+    """
     max_attempts = max_attempts or settings.OUTBOX_MAX_ATTEMPTS
     with transaction.atomic():
-        if not retryable:
-            return _transition(
-                message, state=OutboxState.NEEDS_REVIEW, action="outbox.needs_review", last_error=error
+        locked = _lock_claimed(message)
+        if locked is None:
+            return message
+        if not retryable or locked.attempts >= max_attempts:
+            state, action = (
+                (OutboxState.NEEDS_REVIEW, "outbox.needs_review")
+                if not retryable
+                else (OutboxState.DEAD, "outbox.dead")
             )
-        if message.attempts >= max_attempts:
-            return _transition(message, state=OutboxState.DEAD, action="outbox.dead", last_error=error)
-        delay = outbox_backoff(message.attempts)
+            failed = _transition(locked, state=state, action=action, last_error=error)
+            _raise_review_case(failed, owner_team=owner_team)
+            return failed
+        delay = outbox_backoff(locked.attempts)
         if retry_after is not None:
             delay = max(delay, timedelta(seconds=retry_after))
         return _transition(
-            message,
+            locked,
             state=OutboxState.RETRY,
             action="outbox.retry",
             last_error=error,
@@ -418,21 +471,30 @@ def outbox_mark_failed(
 
 def outbox_release(*, messages: list[OutboxMessage]) -> int:
     """Put claimed messages that were never attempted back in the queue, their attempt uncounted."""
+    released = 0
     with transaction.atomic():
         for message in messages:
+            locked = _lock_claimed(message)
+            if locked is None:
+                continue
             _transition(
-                message,
+                locked,
                 state=OutboxState.RETRY,
                 action="outbox.released",
-                attempts=max(message.attempts - 1, 0),
+                attempts=max(locked.attempts - 1, 0),
                 next_attempt_at=timezone.now(),
                 claimed_at=None,
             )
-        return len(messages)
+            released += 1
+    return released
 
 
 def outbox_reclaim_stale(*, older_than: timedelta, now: datetime | None = None) -> int:
-    """Return ``sending`` rows whose relay died to ``retry``; the remote de-duplicates by our key."""
+    """Take back ``sending`` rows whose relay died: retry them (the remote de-duplicates by our key).
+
+    A message whose attempts are already used up goes to ``dead`` instead: a payload that kills the
+    worker every time (out of memory, hard time limit) must not be redelivered for ever.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         stale = list(
@@ -441,6 +503,15 @@ def outbox_reclaim_stale(*, older_than: timedelta, now: datetime | None = None) 
             )
         )
         for message in stale:
+            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                dead = _transition(
+                    message,
+                    state=OutboxState.DEAD,
+                    action="outbox.dead",
+                    last_error="The worker stopped while sending this message on every attempt.",
+                )
+                _raise_review_case(dead, owner_team=Team.OPS)
+                continue
             _transition(
                 message,
                 state=OutboxState.RETRY,
@@ -452,24 +523,26 @@ def outbox_reclaim_stale(*, older_than: timedelta, now: datetime | None = None) 
 
 
 def outbox_requeue(*, message: OutboxMessage, actor: Any, reason: str) -> OutboxMessage:
-    """A person sends a reviewed or dead message again."""
+    """A person sends a reviewed or dead message again (its review case stays open until it is sent)."""
     allowed = ("work_ops_exceptions", "work_finance_exceptions", "manage_settings")
     if actor is not None and not any(actor.has_perm(perm(p)) for p in allowed):
         raise PermissionDenied("You cannot send deliveries again.")
-    if message.state not in (OutboxState.NEEDS_REVIEW, OutboxState.DEAD):
-        raise ValidationError("Only deliveries that need review or are dead can be sent again.")
     with transaction.atomic():
-        before = {"state": message.state}
-        message.state = OutboxState.PENDING
-        message.next_attempt_at = timezone.now()
-        message.attempts = 0
-        message.save(update_fields=["state", "next_attempt_at", "attempts"])
+        locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+        if locked.state not in (OutboxState.NEEDS_REVIEW, OutboxState.DEAD):
+            raise ValidationError("Only deliveries that need review or are dead can be sent again.")
+        before = {"state": locked.state, "attempts": locked.attempts}
+        locked.state = OutboxState.PENDING
+        locked.next_attempt_at = timezone.now()
+        locked.attempts = 0
+        locked.save(update_fields=["state", "next_attempt_at", "attempts"])
         audit_record(
             actor=actor,
             action="outbox.requeued",
-            subject=message,
+            subject=locked,
             before=before,
-            after={"state": message.state},
+            after={"state": locked.state},
             reason=reason,
         )
-        return message
+        _nudge_relay_on_commit()
+        return locked

@@ -37,6 +37,13 @@ class SyncRunTable(tables.Table):
 
 
 class OutboxTable(tables.Table):
+    actions = tables.TemplateColumn(
+        template_name="vendorsync/_outbox_actions.html",
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
+    )
+
     class Meta:
         model = OutboxMessage
         fields = (

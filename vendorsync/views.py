@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
@@ -166,6 +166,18 @@ def sync_runs(request: HttpRequest) -> HttpResponse:
     outbox = OutboxTable(OutboxMessage.objects.all(), prefix="outbox-")
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(outbox)
     return render(request, "vendorsync/sync_runs.html", {"runs": runs, "outbox": outbox})
+
+
+@require_POST
+@require_perm("work_ops_exceptions", "work_finance_exceptions", "manage_settings")
+def outbox_requeue(request: HttpRequest, public_id: str) -> HttpResponse:
+    message = get_object_or_404(OutboxMessage, public_id=public_id)
+    try:
+        services.outbox_requeue(message=message, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, f"{message.external_key} will be sent again.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("sync_runs")
 
 
 @require_perm("view_audit")
