@@ -50,16 +50,8 @@ def test_postgres_refuses_a_raw_delete(event):
 def test_audit_rows_carry_the_actor_and_request_id(personas, client):
     case, _ = services.exception_raise(kind="sku_asin_gap", dedupe_key="k", message="m")
     client.force_login(personas["ops"])
-    client.post(f"/exceptions/{case.public_id}/take/", headers={"X-Request-ID": "req-123"})
+    response = client.post(f"/exceptions/{case.public_id}/take/", headers={"X-Request-ID": "forged"})
     event = AuditEvent.objects.get(action="exception.assigned")
     assert event.actor == personas["ops"] and event.actor_label == "op"
-    assert event.request_id == "req-123"
+    assert event.request_id == response["X-Request-ID"] != "forged"  # our id, not the client's
     assert event.after == {"status": "in_progress", "assignee": "op"}
-
-
-def test_a_failed_change_leaves_no_audit_row(db):
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            services.audit_record(actor=None, action="half.done", subject_type="x", subject_id="1")
-            raise RuntimeError("the change failed after its audit row was written")
-    assert not AuditEvent.objects.filter(action="half.done").exists()

@@ -41,3 +41,15 @@ def test_the_exception_queue_exports_every_row_not_just_a_page(personas):
     assert len(rows) == 61
     assert rows[0][0] == "Kind" and rows[1][0] == "SKU/ASIN mapping gap"
     assert all(str(row[4]).startswith("'=cmd|") for row in rows[1:])
+
+
+def test_an_export_too_large_for_one_request_asks_for_a_narrower_filter(personas, settings):
+    settings.EXPORT_MAX_ROWS = 5
+    for i in range(6):
+        services.exception_raise(kind="sku_asin_gap", dedupe_key=f"big{i}", message="m")
+    client = Client()
+    client.force_login(personas["ops"])
+    response = client.get(reverse("exceptions"), {"export": "xlsx", "kind": "sku_asin_gap"}, follow=True)
+    assert response.redirect_chain[0][0] == "/exceptions/?kind=sku_asin_gap"
+    assert b"narrow the filter" in response.content
+    assert response["Content-Type"].startswith("text/html")

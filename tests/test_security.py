@@ -88,6 +88,9 @@ def test_pages_send_csp_and_frame_headers(personas):
     # htmx comes from our own static files, with the nonce, never from a CDN
     html = response.content.decode()
     assert "/static/django_htmx/htmx" in html and "https://" not in html.split("<body")[0]
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in html  # the htmx script carries this response's nonce
+    assert "<script>" not in html and " style=" not in html  # no inline script or style
 
 
 def _check_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -131,6 +134,8 @@ def _check_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ),
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG='maybe' is not a boolean"),
         ({"VENDORSYNC_OUTBOX_MAX_ATTEMPTS": "ten"}, "VENDORSYNC_OUTBOX_MAX_ATTEMPTS='ten' is not an integer"),
+        ({"VENDORSYNC_HTTP_TIMEOUT_SECONDS": "NaN"}, "is not a finite number"),
+        ({"VENDORSYNC_HTTP_TIMEOUT_SECONDS": "-5"}, "must be at least 1"),
     ],
 )
 def test_settings_fail_fast_on_missing_or_bad_configuration(env, complaint):

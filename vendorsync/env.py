@@ -50,12 +50,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
-def env_decimal(name: str, default: str) -> Decimal:
+def env_decimal(name: str, default: str, *, minimum: Decimal | None = None) -> Decimal:
     raw = os.environ.get(name) or default
     try:
-        return Decimal(raw)
+        value = Decimal(raw)
     except InvalidOperation:
         raise ImproperlyConfigured(f"Environment variable {name}={raw!r} is not a decimal number.") from None
+    if not value.is_finite():
+        raise ImproperlyConfigured(f"Environment variable {name}={raw!r} is not a finite number.")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"Environment variable {name}={value} must be at least {minimum}.")
+    return value
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:

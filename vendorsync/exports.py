@@ -1,8 +1,8 @@
 """XLSX export shared by every table: amounts stay numeric, text can never become a formula.
 
-A cell whose text starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return would be run as a
-formula by Excel (OWASP "CSV injection"); such text is written with a leading apostrophe so it
-shows exactly as typed. Numbers (Decimal, int) are written as numbers so finance can sum them.
+A cell whose text starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return could be run as a
+formula by a spreadsheet (OWASP "CSV injection"); such text is written with a leading apostrophe
+(the reference's rule), which keeps it inert text in every spreadsheet program. Numbers (Decimal, int) are written as numbers so finance can sum them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from django.http import HttpResponse
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -73,8 +76,22 @@ def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence
     return response
 
 
-def table_xlsx_response(table: Any, filename: str) -> HttpResponse:
-    """Export a django-tables2 table (all rows, not just the page) with raw values."""
+def table_xlsx_response(request: HttpRequest, table: Any, filename: str) -> HttpResponse:
+    """Export a django-tables2 table (all rows, not just the page) with raw values.
+
+    More rows than ``EXPORT_MAX_ROWS`` would outlast the request's time budget: the user is sent
+    back to the same list with a message asking for a narrower filter.
+    """
+    rows_count = len(table.data)
+    if rows_count > settings.EXPORT_MAX_ROWS:
+        messages.warning(
+            request,
+            f"{rows_count:,} rows are more than one export can hold ({settings.EXPORT_MAX_ROWS:,}); "
+            "narrow the filter and export again.",
+        )
+        query = request.GET.copy()
+        query.pop("export", None)
+        return redirect(f"{request.path}?{query.urlencode()}")
     columns = [c for c in table.columns if c.column.exclude_from_export is False and c.name != "actions"]
     headers = [str(c.header) for c in columns]
     rows = ([_raw(record, c) for c in columns] for record in table.data)

@@ -116,7 +116,7 @@ def exceptions(request: HttpRequest) -> HttpResponse:
         qs = filterset.qs
     table = ExceptionTable(qs)
     if request.GET.get("export") == "xlsx":
-        return table_xlsx_response(table, "exceptions")
+        return table_xlsx_response(request, table, "exceptions")
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     # A history-restore request (Back after the cache expired) swaps the whole body: send the page.
     partial = request.htmx and not request.htmx.history_restore_request
@@ -187,7 +187,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         filterset.qs if filterset.is_valid() or not filterset.is_bound else AuditEvent.objects.none()
     )
     if request.GET.get("export") == "xlsx":
-        return table_xlsx_response(table, "audit-log")
+        return table_xlsx_response(request, table, "audit-log")
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     return render(request, "vendorsync/audit_log.html", {"filter": filterset, "table": table})
 
