@@ -9,7 +9,18 @@ COPY orders ./orders
 COPY reconciliation ./reconciliation
 RUN pip install --no-cache-dir -c constraints.txt .
 COPY . .
-RUN VENDORSYNC_ENV=development python manage.py collectstatic --noinput -v 0 \
+# Collect static files with the production settings, so the storage is WhiteNoise's
+# CompressedManifestStaticFilesStorage and staticfiles.json (the manifest the production
+# {% static %} tag reads) is written. The values below exist only to let the settings import (they
+# are not kept in the image; collectstatic never connects to the database, and the memory broker
+# keeps the filesystem broker from creating root-owned folders under /app/var).
+RUN VENDORSYNC_ENV=production \
+    DJANGO_SECRET_KEY=collectstatic-at-build-time-only \
+    DJANGO_ALLOWED_HOSTS=build.invalid \
+    DATABASE_URL=postgres://build@build.invalid:5432/build \
+    CELERY_BROKER_URL=memory:// \
+    python manage.py collectstatic --noinput -v 0 \
+    && test -s /app/staticfiles/staticfiles.json \
     && useradd --system --home /app vendorsync && mkdir -p /app/var && chown vendorsync /app/var
 USER vendorsync
 EXPOSE 8000

@@ -4,7 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-is_ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
+# A Python that is new enough (used for the existing .venv).
+is_recent() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
+# A Python that can also build a venv with pip in it (Debian splits venv/ensurepip into python3-venv).
+can_make_venv() { is_recent "$1" && "$1" -c 'import venv, ensurepip' >/dev/null 2>&1; }
+# A usable .venv: recent enough and with a working pip (a `python -m venv` that failed midway leaves
+# .venv/bin/python behind without pip).
+venv_ok() { [ -x .venv/bin/python ] && is_recent .venv/bin/python && .venv/bin/python -m pip --version >/dev/null 2>&1; }
 
 find_python() {
   local candidates=()
@@ -18,19 +24,29 @@ find_python() {
   for candidate in "${candidates[@]}"; do
     local path
     path=$(command -v "$candidate" 2>/dev/null || true)
-    [ -n "$path" ] && is_ok "$path" && { echo "$path"; return 0; }
+    [ -n "$path" ] && can_make_venv "$path" && { echo "$path"; return 0; }
   done
   return 1
 }
 
-if [ -x .venv/bin/python ] && ! is_ok .venv/bin/python; then
-  echo "Existing .venv is older than Python 3.12; recreating it."
+if [ -e .venv ] && ! venv_ok; then
+  echo "The existing .venv is unusable (older than Python 3.12, or without a working pip); recreating it."
   rm -rf .venv
 fi
-if [ ! -x .venv/bin/python ]; then
-  PY=$(find_python) || { echo "VendorSync needs Python 3.12 or newer; none was found (set PYTHON=/path/to/python3.12)." >&2; exit 1; }
+if [ ! -e .venv ]; then
+  PY=$(find_python) || {
+    echo "VendorSync needs Python 3.12 or newer with the venv and ensurepip modules; none was found." >&2
+    echo "Set PYTHON=/path/to/python3.12 (on Debian/Ubuntu also install python3-venv)." >&2
+    exit 1
+  }
   echo "Creating .venv with $PY ($("$PY" --version))"
-  "$PY" -m venv .venv
+  # A build that fails (or is interrupted) is removed here or, at the latest, by venv_ok above on
+  # the next run: a .venv without pip is never taken for a good one.
+  if ! "$PY" -m venv .venv || ! venv_ok; then
+    rm -rf .venv
+    echo "Creating .venv with $PY failed (see above); removed the partial .venv." >&2
+    exit 1
+  fi
 fi
 
 stamp=.venv/.vendorsync-installed

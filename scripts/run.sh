@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: install, migrate, seed, then start the web server, a Celery worker and Celery beat.
 # Embedded default: SQLite under var/ and kombu's filesystem broker (no external service).
-# With DATABASE_URL and CELERY_BROKER_URL set it uses those instead. Ctrl-C stops everything.
+# With DATABASE_URL and CELERY_BROKER_URL set it uses those instead. Ctrl-C stops everything
+# (exit 0); a process that dies on its own stops the others and makes this script fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -11,53 +12,103 @@ HOST=${VENDORSYNC_HOST:-127.0.0.1}
 PORT=${VENDORSYNC_PORT:-8000}
 mkdir -p var/log
 
-$PY manage.py migrate --noinput -v 0
-$PY manage.py seed_demo
-echo "Seeding the Amazon and NetSuite simulators (first run only; details in var/log/seed.log)…"
-$PY manage.py sandbox seed >var/log/seed.log
-
-if ! $PY - "$HOST" "$PORT" <<'PYEOF'; then
-import socket, sys
-with socket.socket() as s:
-    try:
-        s.bind((sys.argv[1], int(sys.argv[2])))
-    except OSError:
-        sys.exit(1)
+# Refuse a busy port before touching anything. SO_REUSEADDR, as the web server itself uses, so a
+# port left in TIME_WAIT by the previous run is free; a listening socket still makes bind fail.
+port_status=0
+$PY - "$HOST" "$PORT" <<'PYEOF' || port_status=$?
+import errno, socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+try:
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(address)
+except OSError as exc:
+    if exc.errno != errno.EADDRINUSE:
+        print(f"Cannot serve on {host}:{port}: {exc.strerror or exc}.", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(1)
 PYEOF
+if [ "$port_status" -eq 1 ]; then
   echo "Port $PORT on $HOST is already in use (is VendorSync already running?). Stop that, or set VENDORSYNC_PORT." >&2
+  exit 1
+elif [ "$port_status" -ne 0 ]; then
   exit 1
 fi
 
+$PY manage.py migrate --noinput -v 0
+if [ "${VENDORSYNC_ENV:-development}" = development ]; then
+  # --reset: the demo users get the password printed below even if an earlier run (or another
+  # VENDORSYNC_DEMO_PASSWORD) set a different one. Development only.
+  $PY manage.py seed_demo --reset
+else
+  $PY manage.py seed_demo
+fi
+echo "Seeding the Amazon and NetSuite simulators (first run only; details in var/log/seed.log)…"
+$PY manage.py sandbox seed >var/log/seed.log
+
 pids=()
+names=()
+stopping=0
 cleanup() {
-  local rc=$1
-  trap - INT TERM EXIT
+  local rc=$1 pid
+  trap - EXIT
+  trap '' INT TERM  # a second Ctrl-C must not leave the processes behind
   echo; echo "Stopping VendorSync…"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # Give them 20 s (the worker finishes its current tasks on SIGTERM), then force.
+  for _ in $(seq 1 40); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" -eq 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "Process $pid did not stop; killing it." >&2
+      pkill -KILL -P "$pid" 2>/dev/null || true
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
   wait 2>/dev/null || true
   echo "Stopped."
   exit "$rc"
 }
-trap 'cleanup 0' INT TERM   # Ctrl-C is how you stop it: not a failure
+# Ctrl-C (or a TERM) is how you stop it: not a failure. The flag, not an exit status, tells it
+# apart from a process killed by a signal of its own (the OOM killer's SIGKILL, a segfault).
+trap 'stopping=1; cleanup 0' INT TERM
 trap 'cleanup $?' EXIT
 
-.venv/bin/celery -A vendorsync worker --loglevel=INFO --concurrency=2 --hostname="vendorsync@%h" \
-  >var/log/worker.log 2>&1 &
-pids+=($!)
-.venv/bin/celery -A vendorsync beat --loglevel=INFO --pidfile= >var/log/beat.log 2>&1 &
-pids+=($!)
-$PY manage.py runserver "$HOST:$PORT" --noreload >var/log/web.log 2>&1 &
-web=$!
-pids+=($web)
+start() {  # start NAME LOG COMMAND...
+  local name=$1 log=$2; shift 2
+  "$@" >"$log" 2>&1 &
+  pids+=($!)
+  names+=("$name")
+}
+start "the Celery worker" var/log/worker.log \
+  .venv/bin/celery -A vendorsync worker --loglevel=INFO --concurrency=2 --hostname="vendorsync@%h"
+start "Celery beat" var/log/beat.log .venv/bin/celery -A vendorsync beat --loglevel=INFO --pidfile=
+start "the web server" var/log/web.log $PY manage.py runserver "$HOST:$PORT" --noreload
+web=${pids[-1]}
 
+healthy=0
 for _ in $(seq 1 60); do
   kill -0 "$web" 2>/dev/null || { echo "The web server did not start; see var/log/web.log." >&2; exit 1; }
-  if $PY - "$HOST" "$PORT" <<'PYEOF' 2>/dev/null; then break; fi
+  if $PY - "$HOST" "$PORT" <<'PYEOF' 2>/dev/null; then
 import sys, urllib.request
-urllib.request.urlopen(f"http://{sys.argv[1]}:{sys.argv[2]}/healthz", timeout=1)
+host = f"[{sys.argv[1]}]" if ":" in sys.argv[1] else sys.argv[1]
+direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an http_proxy
+direct.open(f"http://{host}:{sys.argv[2]}/healthz", timeout=1)
 PYEOF
+    healthy=1
+    break
+  fi
   sleep 0.5
 done
+if [ "$healthy" -ne 1 ]; then
+  echo "The web server did not answer http://$HOST:$PORT/healthz within 30 s; see var/log/web.log." >&2
+  exit 1
+fi
 
 password=${VENDORSYNC_DEMO_PASSWORD:-vendorsync-demo}
 cat <<MSG
@@ -70,8 +121,17 @@ cat <<MSG
 MSG
 status=0
 wait -n "${pids[@]}" || status=$?
-# Ctrl-C ends the processes cleanly (0) or by the signal (>128); anything else is a crash.
-if [ "$status" -ne 0 ] && [ "$status" -lt 128 ]; then
-  echo "A VendorSync process failed (exit $status); see var/log/. Stopping the others." >&2
-  exit "$status"
+# Ctrl-C runs the trap above (which exits 0); reaching this line means a process ended by itself.
+[ "$stopping" -eq 1 ] && exit 0
+died="A VendorSync process"
+for i in "${!pids[@]}"; do
+  kill -0 "${pids[$i]}" 2>/dev/null || { died=${names[$i]}; break; }
+done
+if [ "$status" -gt 128 ]; then
+  how="was killed by signal $((status - 128))$([ "$status" -eq 137 ] && echo ' (SIGKILL: out of memory?)')"
+else
+  how="stopped unexpectedly (exit $status)"
 fi
+echo "${died^} $how; see var/log/. Stopping the others." >&2
+[ "$status" -eq 0 ] && status=1
+exit "$status"
