@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import socketserver
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -96,6 +97,26 @@ class Command(BaseCommand):
     def do_status(self, options: dict[str, Any]) -> None:
         self.stdout.write(json.dumps(AmazonSimulator().status(), indent=2))
 
+    @staticmethod
+    def connection_env(base: str) -> dict[str, str]:
+        """The environment that points VendorSync's real connectors at a served sandbox."""
+        from vendorsync.sandbox.amazon import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+
+        return {
+            "VENDORSYNC_SANDBOX": "0",
+            "AMAZON_SPAPI_ENDPOINT": f"{base}/amazon",
+            "AMAZON_LWA_TOKEN_URL": f"{base}/amazon/auth/o2/token",
+            "AMAZON_LWA_CLIENT_ID": DEMO_CLIENT_ID,
+            "AMAZON_LWA_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            "AMAZON_LWA_REFRESH_TOKEN": DEMO_REFRESH_TOKEN,
+            "NETSUITE_BASE_URL": f"{base}/netsuite",
+            "NETSUITE_ACCOUNT_ID": netsuite.ACCOUNT_ID,
+            "NETSUITE_CONSUMER_KEY": netsuite.CONSUMER_KEY,
+            "NETSUITE_CONSUMER_SECRET": netsuite.CONSUMER_SECRET,
+            "NETSUITE_TOKEN_ID": netsuite.TOKEN_ID,
+            "NETSUITE_TOKEN_SECRET": netsuite.TOKEN_SECRET,
+        }
+
     def do_serve(self, options: dict[str, Any]) -> None:
         ttl = float(os.environ.get("SANDBOX_AMAZON_TOKEN_TTL", "3600"))
         delay = float(os.environ.get("SANDBOX_AMAZON_TRANSACTION_DELAY", "20"))
@@ -111,13 +132,11 @@ class Command(BaseCommand):
             host, port, build_app(amazon, netsuite.make_app()), ThreadingWSGIServer, QuietHandler
         )
         base = f"http://{host}:{server.server_port}"
-        self.stdout.write("Sandbox listening. Point VendorSync at it with:")
-        self.stdout.write(f"  export AMAZON_SPAPI_ENDPOINT={base}/amazon")
-        self.stdout.write(f"  export AMAZON_LWA_TOKEN_URL={base}/amazon/auth/o2/token")
-        self.stdout.write(f"  export NETSUITE_BASE_URL={base}/netsuite")
         self.stdout.write(
-            "  export VENDORSYNC_SANDBOX=0  # use these addresses instead of the in-process simulators"
+            "Sandbox listening. Point VendorSync at it with (the simulators' demo credentials):"
         )
+        for name, value in self.connection_env(base).items():
+            self.stdout.write(f"  export {name}={shlex.quote(value)}")
         try:
             server.serve_forever()
         except KeyboardInterrupt:
