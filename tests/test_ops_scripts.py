@@ -180,6 +180,7 @@ def test_scripts_parse(script):
 
 def test_compose_seeds_only_when_a_demo_password_is_set():
     import yaml
+
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     web = compose["services"]["web"]
     script = web["command"][-1] if isinstance(web["command"], list) else web["command"]
