@@ -266,3 +266,23 @@ def test_a_password_reset_by_an_admin_is_audited(personas):
     assert target.check_password("A-new-long-password-77")
     event = AuditEvent.objects.get(action="user.password_reset")
     assert event.actor == personas["admin"] and event.subject_id == target.username
+
+
+def test_dashboard_shows_each_flows_latest_run_and_last_success(personas, django_assert_max_num_queries):
+    from vendorsync.models import SyncRun
+
+    for flow in ("orders.import", "orders.ack"):
+        ok = services.sync_run_start(flow=flow)
+        services.sync_run_finish(run=ok, outcome="succeeded")
+        failed = services.sync_run_start(flow=flow)
+        services.sync_run_finish(run=failed, outcome="failed", error="timeout")
+    client = Client()
+    client.force_login(personas["admin"])
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("dashboard"))
+    rows = {row["flow"]: row for row in response.context["latest_runs"]}
+    assert set(rows) == {"orders.import", "orders.ack"}
+    for flow, row in rows.items():
+        latest = SyncRun.objects.filter(flow=flow).order_by("-started_at").first()
+        assert row["last"] == latest and row["last"].outcome == "failed"
+        assert row["last_success"] == SyncRun.objects.get(flow=flow, outcome="succeeded").finished_at

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
@@ -29,7 +30,7 @@ from vendorsync.models import (
     SyncRun,
     Team,
 )
-from vendorsync.roles import ADMIN, FINANCE, FINANCE_APPROVER, OPS, has_any_role, perm, roles_of
+from vendorsync.roles import FINANCE, FINANCE_APPROVER, OPS, has_any_role, perm, roles_of
 from vendorsync.tables import AuditTable, ExceptionTable, OutboxTable, SyncRunTable
 
 PAGE_SIZE = 50
@@ -49,16 +50,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if FINANCE in roles or FINANCE_APPROVER in roles:
         return redirect("reconciliation:index")
     if OPS in roles:
-        return redirect(f"{_url('exceptions')}?owner_team=ops&status=open")
-    if ADMIN in roles or request.user.is_superuser:
-        return redirect("dashboard")
-    return redirect("dashboard")
-
-
-def _url(name: str) -> str:
-    from django.urls import reverse
-
-    return reverse(name)
+        return redirect(f"{reverse('exceptions')}?owner_team=ops&status=open")
+    return redirect("dashboard")  # admin (and superusers)
 
 
 @require_perm("view_dashboard")
@@ -88,21 +81,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _latest_runs_per_flow() -> list[dict[str, Any]]:
     """Last run and last success per flow, in two queries whatever the history length."""
-    last_started = SyncRun.objects.values("flow").annotate(
-        last_started=Max("started_at"),
-        last_success=Max("finished_at", filter=Q(outcome=SyncOutcome.SUCCEEDED)),
+    per_flow = list(
+        SyncRun.objects.values("flow")
+        .annotate(
+            last_started=Max("started_at"),
+            last_success=Max("finished_at", filter=Q(outcome=SyncOutcome.SUCCEEDED)),
+        )
+        .order_by("flow")
     )
-    latest_ids = {
-        (run.flow): run
-        for run in SyncRun.objects.filter(
-            started_at__in=[row["last_started"] for row in last_started]
-        ).order_by("started_at")
+    wanted = {(row["flow"], row["last_started"]) for row in per_flow}
+    latest = {
+        run.flow: run
+        for run in SyncRun.objects.filter(started_at__in=[started for _, started in wanted])
+        if (run.flow, run.started_at) in wanted
     }
-    rows = []
-    for row in last_started.order_by("flow"):
-        run = latest_ids.get(row["flow"])
-        rows.append({"flow": row["flow"], "last": run, "last_success": row["last_success"]})
-    return rows
+    return [
+        {"flow": row["flow"], "last": latest.get(row["flow"]), "last_success": row["last_success"]}
+        for row in per_flow
+    ]
 
 
 @require_perm("view_exceptions")
