@@ -269,6 +269,11 @@ class SyncRun(models.Model):
         return f"{self.flow} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
 
     @property
+    def counts_summary(self) -> str:
+        """The counts as words ("orders 12, lines 240"), for people rather than JSON."""
+        return ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in self.counts.items())
+
+    @property
     def duration_seconds(self) -> float | None:
         if self.finished_at is None:
             return None

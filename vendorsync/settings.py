@@ -242,6 +242,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 OUTBOX_SWEEP_SECONDS = env_int("VENDORSYNC_OUTBOX_SWEEP_SECONDS", 30, minimum=1)
 OUTBOX_MAX_ATTEMPTS = env_int("VENDORSYNC_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 OUTBOX_BATCH_SIZE = env_int("VENDORSYNC_OUTBOX_BATCH_SIZE", 50, minimum=1)
+# How often beat asks the flow registry which sync flows are due (each flow has its own interval).
+SYNC_SWEEP_SECONDS = env_int("VENDORSYNC_SYNC_SWEEP_SECONDS", 30, minimum=5)
 # A relay run stops starting deliveries when the soft time limit could no longer cover one more
 # connector call (whose own budget is 90 s by default) and puts the rest back in the queue.
 OUTBOX_RELAY_BUDGET_SECONDS = max(10, CELERY_TASK_SOFT_TIME_LIMIT - 100)

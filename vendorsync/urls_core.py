@@ -19,6 +19,7 @@ urlpatterns = [
         name="exception_action",
     ),
     path("sync/", views.sync_runs, name="sync_runs"),
+    path("sync/flows/<str:name>/run/", views.sync_flow_now, name="sync_flow_now"),
     path("sync/outbox/<uuid:public_id>/requeue/", views.outbox_requeue, name="outbox_requeue"),
     path("audit/", views.audit_log, name="audit_log"),
     path("settings/", views.settings_page, name="settings"),
