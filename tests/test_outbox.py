@@ -1,7 +1,9 @@
 """The outbox relay's state machine against a remote target that succeeds, fails, times out and rejects.
 
-respx stands in for the remote system; the handler is a small idempotent HTTP writer like the
-NetSuite ones (PUT …/eid:<external key>), so the relay and services under test are the real ones.
+respx stands in for a generic remote system here; the handler is a small idempotent HTTP writer
+(PUT …/eid:<external key>), so the relay and services under test are the real ones. The relay with
+the real NetSuite client and simulator is in ``test_outbox_netsuite.py`` (in process) and
+``test_outbox_faults.py`` (over HTTP, with a worker process).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import httpx
 import pytest
 import respx
 from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
@@ -22,6 +25,7 @@ from django.utils import timezone
 from vendorsync import outbox, services
 from vendorsync.errors import AmbiguousWriteError, AuthError, DeliveryResult, RejectedError, RetryableError
 from vendorsync.models import AuditEvent, OutboxMessage, OutboxState
+from vendorsync.outbox import services as outbox_services
 
 REMOTE = "https://remote.test/records"
 
@@ -46,7 +50,7 @@ def _put(message: OutboxMessage) -> DeliveryResult:
 def remote_handler():
     outbox.register_handler("test", "put")(_put)
     yield
-    outbox._HANDLERS.pop(("test", "put"), None)
+    outbox.unregister_handler("test", "put")
 
 
 def _enqueue(key: str = "K1") -> OutboxMessage:
@@ -76,9 +80,16 @@ def test_a_successful_delivery_is_marked_sent_with_the_remote_id(db):
 
 
 @respx.mock
-def test_a_failing_target_is_retried_with_growing_delays_then_dead(db, settings):
+@pytest.mark.parametrize(
+    ("status", "final"),
+    [
+        (429, OutboxState.DEAD),  # refused before it ran: the remote does not hold it
+        (503, OutboxState.NEEDS_REVIEW),  # may have written, and no lookup can tell: never "dead"
+    ],
+)
+def test_a_failing_target_is_retried_with_growing_delays_then_given_up(db, settings, status, final):
     settings.OUTBOX_MAX_ATTEMPTS = 3
-    respx.put(f"{REMOTE}/eid:K1").respond(503, json={"message": "down"})
+    respx.put(f"{REMOTE}/eid:K1").respond(status, json={"message": "down"})
     message = _enqueue()
     delays = []
     for attempt in (1, 2):
@@ -86,14 +97,15 @@ def test_a_failing_target_is_retried_with_growing_delays_then_dead(db, settings)
         outbox.relay_once()
         message.refresh_from_db()
         assert message.state == OutboxState.RETRY and message.attempts == attempt
-        assert "503" in message.last_error
+        assert str(status) in message.last_error
         delays.append(message.next_attempt_at - before)
         assert outbox.relay_once().claimed == 0  # not due yet
         _due_now(message)
     assert delays[1] > delays[0] > timedelta(seconds=0)
     outbox.relay_once()
     message.refresh_from_db()
-    assert message.state == OutboxState.DEAD and message.attempts == 3
+    assert message.state == final and message.attempts == 3
+    assert message.outcome_unknown is (status == 503)
 
 
 @respx.mock
@@ -142,7 +154,7 @@ def handler_raising():
         outbox.register_handler("test", "raise")(handler)
 
     yield install
-    outbox._HANDLERS.pop(("test", "raise"), None)
+    outbox.unregister_handler("test", "raise")
 
 
 @pytest.mark.parametrize(
@@ -198,18 +210,25 @@ def test_a_message_nobody_can_deliver_needs_review(db):
     assert message.state == OutboxState.NEEDS_REVIEW and "No handler" in message.last_error
 
 
+def _expire_lease(message: OutboxMessage) -> None:
+    """What a relay that died looks like once its lease has run out."""
+    OutboxMessage.objects.filter(pk=message.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+
+
 @respx.mock
 def test_a_send_interrupted_by_a_crash_is_reclaimed_and_sent_again_to_the_same_key(db, settings):
     route = respx.put(f"{REMOTE}/eid:K1").respond(200, json={"id": "42"})
     message = _enqueue()
     # A relay claims the message, the remote write succeeds, then the worker dies before recording it.
-    [claimed] = services.outbox_claim_due(limit=10)
+    [claimed] = outbox_services.outbox_claim_due(limit=10)
+    assert claimed.lease_expires_at - timezone.now() <= timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     _put(claimed)
-    OutboxMessage.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - timedelta(hours=2))
+    assert outbox.relay_once().reclaimed == 0  # the lease still holds: nobody else takes it
+    _expire_lease(message)
     report = outbox.relay_once()
     message.refresh_from_db()
     assert report.reclaimed == 1 and message.state == OutboxState.SENT
-    assert route.call_count == 2
+    assert route.call_count == 2  # no lookup registered: the idempotent write is repeated
     assert {str(call.request.url) for call in route.calls} == {f"{REMOTE}/eid:K1"}  # idempotent key
 
 
@@ -218,9 +237,11 @@ def test_a_person_can_send_a_reviewed_message_again(personas):
         message = services.outbox_enqueue(target="test", operation="unknown", external_key="U2", payload={})
     outbox.relay_once()
     message.refresh_from_db()
-    with pytest.raises(Exception, match="cannot"):
-        services.outbox_requeue(message=message, actor=personas["outsider"], reason="retry")
-    services.outbox_requeue(message=message, actor=personas["ops"], reason="handler deployed")
+    with pytest.raises(PermissionDenied, match="Only Operations may send this delivery again"):
+        outbox_services.outbox_requeue(message=message, actor=personas["outsider"], reason="retry")
+    with pytest.raises(PermissionDenied):
+        outbox_services.outbox_requeue(message=message, actor=personas["finance"], reason="not ours")
+    outbox_services.outbox_requeue(message=message, actor=personas["ops"], reason="handler deployed")
     message.refresh_from_db()
     assert message.state == OutboxState.PENDING and message.attempts == 0
 
@@ -274,7 +295,7 @@ def test_concurrent_relays_deliver_each_message_exactly_once():
         for thread in threads:
             thread.join()
     finally:
-        outbox._HANDLERS.pop(("test", "count"), None)
+        outbox.unregister_handler("test", "count")
     assert len(delivered) == 40 and set(delivered.values()) == {1}
     assert OutboxMessage.objects.filter(state=OutboxState.SENT).count() == 40
 
@@ -297,7 +318,7 @@ def test_a_delivery_that_needs_review_opens_a_case_for_its_team_which_closes_onc
                 target="test", operation="posting", external_key="P1", payload={}
             )
         outbox.relay_once()
-        case = ExceptionCase.objects.get(dedupe_key="outbox:P1")
+        case = ExceptionCase.objects.get(outbox_messages=message)
         assert case.kind == "outbox_needs_review" and case.owner_team == "finance" and case.is_open
         assert "Invalid reference key 5999" in case.message
 
@@ -305,11 +326,12 @@ def test_a_delivery_that_needs_review_opens_a_case_for_its_team_which_closes_onc
         client.force_login(personas["finance"])
         page = client.get(reverse("sync_runs"))
         assert reverse("outbox_requeue", args=[message.public_id]).encode() in page.content
+        assert client.get(reverse("outbox_requeue", args=[message.public_id])).status_code == 200
         response = client.post(reverse("outbox_requeue", args=[message.public_id]), {"reason": "item fixed"})
         assert response.status_code == 302
         assert outbox.relay_once().sent == 1
     finally:
-        outbox._HANDLERS.pop(("test", "posting"), None)
+        outbox.unregister_handler("test", "posting")
     case.refresh_from_db()
     assert case.status == "resolved" and case.auto_resolved
     assert AuditEvent.objects.filter(
@@ -317,31 +339,66 @@ def test_a_delivery_that_needs_review_opens_a_case_for_its_team_which_closes_onc
     ).exists()
 
 
-def test_a_message_that_keeps_killing_the_worker_ends_dead_not_redelivered_for_ever(db, settings):
+def test_a_message_that_keeps_killing_the_worker_ends_dead_for_its_owner_not_redelivered_for_ever(
+    db, settings
+):
     from vendorsync.models import ExceptionCase
 
     settings.OUTBOX_MAX_ATTEMPTS = 2
-    [message] = _enqueue_many(1)
-    for _ in range(2):  # each time the worker dies after claiming it
-        [claimed] = services.outbox_claim_due(limit=1)
-        OutboxMessage.objects.filter(pk=claimed.pk).update(claimed_at=timezone.now() - timedelta(hours=2))
-        services.outbox_reclaim_stale(older_than=timedelta(hours=1))
+    outbox.register_handler("test", "crash", owner_team="finance")(lambda message: DeliveryResult())
+    try:
+        [message] = _enqueue_many(1, operation="crash")
+        for _ in range(2):  # each time the worker dies after claiming it
+            outbox_services.outbox_claim_due(limit=1)
+            _expire_lease(message)
+            outbox_services.outbox_reclaim_expired()
+    finally:
+        outbox.unregister_handler("test", "crash")
     message.refresh_from_db()
     assert message.state == OutboxState.DEAD and message.attempts == 2
-    assert ExceptionCase.objects.open().filter(dedupe_key="outbox:M0").exists()
+    case = ExceptionCase.objects.open().get(outbox_messages=message)
+    assert case.owner_team == "finance"  # the handler's team, not ops by default
     assert outbox.relay_once().claimed == 0
 
 
 def test_a_relay_that_lost_its_claim_does_not_overwrite_the_new_one(db):
     [message] = _enqueue_many(1)
-    [stale_copy] = services.outbox_claim_due(limit=1)
+    [stale_copy] = outbox_services.outbox_claim_due(limit=1)
     # The first relay stalls; the message is reclaimed and claimed again by another relay.
-    OutboxMessage.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - timedelta(hours=2))
-    services.outbox_reclaim_stale(older_than=timedelta(hours=1))
-    [current] = services.outbox_claim_due(limit=1)
-    services.outbox_mark_failed(message=stale_copy, error="late timeout", retryable=False)
+    _expire_lease(message)
+    outbox_services.outbox_reclaim_expired()
+    [current] = outbox_services.outbox_claim_due(limit=1)
+    assert (
+        outbox_services.outbox_mark_failed(message=stale_copy, error="late timeout", retryable=False) is None
+    )
     message.refresh_from_db()
-    assert message.state == OutboxState.SENDING and message.claimed_at == current.claimed_at
-    services.outbox_mark_sent(message=current, remote_id="9")
+    assert message.state == OutboxState.SENDING and message.claim_id == current.claim_id
+    outbox_services.outbox_mark_sent(message=current, remote_id="9")
     message.refresh_from_db()
     assert message.state == OutboxState.SENT
+
+
+def test_a_relay_that_lost_its_claim_and_then_fails_counts_it_and_finishes_its_batch(db, handler_raising):
+    """The lost claim used to crash the relay's bookkeeping (``setattr(report, "sending", …)``)."""
+    handler_raising(RetryableError("HTTP 503", status=503))
+    _enqueue_many(2, operation="raise")
+    claimed = outbox_services.outbox_claim_due(limit=2)
+    first = claimed[0]
+    _expire_lease(first)
+    outbox_services.outbox_reclaim_expired()
+    [taken_over] = outbox_services.outbox_claim_due(limit=1)
+    report = outbox.RelayReport()
+    for message in claimed:
+        outbox.deliver(message, report)
+    assert report.lost_claims == 1 and report.retry == 1
+    assert OutboxMessage.objects.get(pk=taken_over.pk).claim_id == taken_over.claim_id
+    assert not OutboxMessage.objects.filter(state=OutboxState.SENDING).exclude(pk=taken_over.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueue_refuses_to_run_outside_a_transaction():
+    from django.db.transaction import TransactionManagementError
+
+    with pytest.raises(TransactionManagementError, match="inside the transaction"):
+        services.outbox_enqueue(target="test", operation="echo", external_key="X1", payload={})
+    assert not OutboxMessage.objects.exists()

@@ -7,6 +7,9 @@ class VendorSyncConfig(AppConfig):
     verbose_name = "VendorSync core"
 
     def ready(self) -> None:
+        # Each app registers its outbox handlers here (by importing its handlers module); this is
+        # the core's (the test echo handler).
+        import vendorsync.outbox.handlers  # noqa: F401
         from vendorsync.roles import sync_roles
 
         # Roles are data that every database needs (the test database too): keep them in step

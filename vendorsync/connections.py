@@ -11,6 +11,10 @@ clients themselves, so nothing is hard-wired to the simulators. Each call return
 its own connection pool: use it as a context manager (``with netsuite_client() as client:``) so the
 pool is closed when the work is done. Access tokens and rate-limit buckets are shared per process
 whatever the number of client objects.
+
+Outbox handlers pass ``retry_writes=False``: the client then sends a write once and raises its
+typed error, and the outbox (which looks the record up after an ambiguous outcome) owns the
+retries and the write budget. Sync flows keep the default.
 """
 
 from __future__ import annotations
@@ -48,9 +52,9 @@ def _netsuite_app(store_dir: str) -> Any:
     return make_app(Path(store_dir) / "netsuite.sqlite3")
 
 
-def amazon_client() -> AmazonVendorClient:
+def amazon_client(*, retry_writes: bool = True) -> AmazonVendorClient:
     if not settings.SANDBOX:
-        return AmazonVendorClient(AmazonConfig.from_settings())
+        return AmazonVendorClient(AmazonConfig.from_settings(), retry_writes=retry_writes)
     from vendorsync.sandbox.amazon import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 
     config = AmazonConfig.from_settings(
@@ -60,12 +64,16 @@ def amazon_client() -> AmazonVendorClient:
         endpoint=SANDBOX_AMAZON_URL,
         lwa_token_url=f"{SANDBOX_AMAZON_URL}/auth/o2/token",
     )
-    return AmazonVendorClient(config, transport=httpx.WSGITransport(app=_amazon_app(str(_sandbox_dir()))))
+    return AmazonVendorClient(
+        config,
+        transport=httpx.WSGITransport(app=_amazon_app(str(_sandbox_dir()))),
+        retry_writes=retry_writes,
+    )
 
 
-def netsuite_client() -> NetSuiteClient:
+def netsuite_client(*, retry_writes: bool = True) -> NetSuiteClient:
     if not settings.SANDBOX:
-        return NetSuiteClient(NetSuiteConfig.from_settings())
+        return NetSuiteClient(NetSuiteConfig.from_settings(), retry_writes=retry_writes)
     from vendorsync.sandbox import netsuite as simulator
 
     config = NetSuiteConfig(
@@ -77,4 +85,8 @@ def netsuite_client() -> NetSuiteClient:
         base_url=SANDBOX_NETSUITE_URL,
         timeout=settings.HTTP_TIMEOUT_SECONDS,
     )
-    return NetSuiteClient(config, transport=httpx.WSGITransport(app=_netsuite_app(str(_sandbox_dir()))))
+    return NetSuiteClient(
+        config,
+        transport=httpx.WSGITransport(app=_netsuite_app(str(_sandbox_dir()))),
+        retry_writes=retry_writes,
+    )

@@ -232,6 +232,19 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The claim: the relay run that holds a ``sending`` row, and until when. The relay renews the
+    # lease while it runs; a row whose lease has expired belongs to a relay that died or stalled.
+    claim_id = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The last attempt may have reached the remote system (timeout, 5xx, crash mid-call): the next
+    # attempt looks the record up by its external id before writing again.
+    outcome_unknown = models.BooleanField(default=False)
+    # What the last failure was ("NetSuiteAuthError", "NetSuiteRejectedError:INVALID_FLD_VALUE"…):
+    # one review case per handler and error class.
+    error_class = models.CharField(max_length=120, blank=True)
+    review_case = models.ForeignKey(
+        "ExceptionCase", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_messages"
+    )
     last_error = models.TextField(blank=True)
     remote_id = models.CharField(max_length=100, blank=True)
     response_excerpt = models.TextField(blank=True)
@@ -244,6 +257,14 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target}:{self.operation} {self.external_key} ({self.state})"
+
+    def get_absolute_url(self) -> str:
+        """The deliveries list narrowed to this message (exception cases link their subject here)."""
+        from urllib.parse import urlencode
+
+        from django.urls import reverse
+
+        return f"{reverse('sync_runs')}?{urlencode({'key': self.external_key})}#deliveries"
 
 
 class SyncOutcome(models.TextChoices):

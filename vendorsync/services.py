@@ -8,13 +8,9 @@ a shell refuses an actor who lacks the role just as a page would.
 
 from __future__ import annotations
 
-import logging
-import random
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -25,10 +21,7 @@ from vendorsync.models import (
     OPEN_STATUSES,
     AuditEvent,
     ExceptionCase,
-    ExceptionKind,
     ExceptionStatus,
-    OutboxMessage,
-    OutboxState,
     Sequence,
     Severity,
     SyncOutcome,
@@ -305,272 +298,12 @@ def sequence_next(*, name: str, wrap_at: int | None = None) -> int:
 # --- Outbox ---------------------------------------------------------------------------------------
 
 
-def _nudge_relay() -> None:
-    from vendorsync.tasks import relay_outbox
+def outbox_enqueue(*, target: str, operation: str, external_key: str, payload: dict[str, Any]) -> Any:
+    """Create a delivery in the caller's transaction: see ``vendorsync.outbox.services.outbox_enqueue``.
 
-    try:
-        relay_outbox.delay()
-    except Exception:  # noqa: BLE001 - the sweep delivers anyway; a broker outage must not fail a request
-        logging.getLogger(__name__).warning(
-            "Could not nudge the outbox relay; the periodic sweep will deliver."
-        )
-
-
-def _nudge_relay_on_commit() -> None:
-    """One nudge per transaction, however many messages it enqueues."""
-    connection = transaction.get_connection()
-    pending = getattr(connection, "run_on_commit", [])
-    if not any(entry[1] is _nudge_relay for entry in pending):
-        transaction.on_commit(_nudge_relay)
-
-
-def outbox_enqueue(
-    *, target: str, operation: str, external_key: str, payload: dict[str, Any]
-) -> OutboxMessage:
-    """Create a delivery in the caller's transaction; the relay is nudged once it commits.
-
-    The row is the source of truth: if the nudge is lost (broker down), the beat sweep delivers it.
+    Kept here because apps enqueue through ``vendorsync.services``; the outbox's state changes
+    live in the ``vendorsync.outbox`` package (imported lazily: it builds on this module).
     """
-    message = OutboxMessage.objects.create(
-        target=target, operation=operation, external_key=external_key, payload=payload
-    )
-    audit_record(
-        actor=None,
-        action="outbox.enqueued",
-        subject=message,
-        after={"operation": operation, "key": external_key},
-    )
+    from vendorsync.outbox.services import outbox_enqueue as enqueue
 
-    _nudge_relay_on_commit()
-    return message
-
-
-def outbox_backoff(
-    attempts: int, *, base: float = 30.0, cap: float = 6 * 3600.0, rng: random.Random | None = None
-) -> timedelta:
-    """Exponential backoff with "equal jitter": uniform(c/2, c) where c = min(cap, base * 2**(attempts-1)).
-
-    Jitter spreads retries of many messages that failed together; the lower half-bound keeps the
-    delay growing so a struggling remote system gets real breathing room.
-    """
-    ceiling = min(cap, base * (2 ** max(attempts - 1, 0)))
-    return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
-
-
-def _transition(message: OutboxMessage, *, state: str, action: str, **fields: Any) -> OutboxMessage:
-    before = {"state": message.state, "attempts": message.attempts}
-    message.state = state
-    for key, value in fields.items():
-        setattr(message, key, value)
-    message.save(update_fields=["state", *fields.keys()])
-    audit_record(
-        actor=None,
-        action=action,
-        subject=message,
-        before=before,
-        after={"state": state, "attempts": message.attempts},
-        reason=fields.get("last_error", ""),
-    )
-    return message
-
-
-def outbox_claim_due(*, limit: int, now: datetime | None = None) -> list[OutboxMessage]:
-    """Move due messages to ``sending`` and return them; each is claimed by exactly one relay.
-
-    On PostgreSQL concurrent relays skip each other's rows (SKIP LOCKED); on SQLite the write
-    lock taken at BEGIN serialises claims, which gives the same guarantee.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        query = OutboxMessage.objects.filter(
-            state__in=[OutboxState.PENDING, OutboxState.RETRY], next_attempt_at__lte=now
-        ).order_by("next_attempt_at", "id")
-        if settings.IS_POSTGRES:
-            query = query.select_for_update(skip_locked=True)
-        else:
-            query = query.select_for_update()
-        claimed = list(query[:limit])
-        for message in claimed:
-            _transition(
-                message,
-                state=OutboxState.SENDING,
-                action="outbox.sending",
-                attempts=message.attempts + 1,
-                claimed_at=now,
-            )
-        return claimed
-
-
-def _lock_claimed(message: OutboxMessage) -> OutboxMessage | None:
-    """The row, locked, if it is still this relay's claim; None when another relay took it over.
-
-    A relay that stalled past the reclaim age must not overwrite what the relay that reclaimed the
-    message has recorded since: ``claimed_at`` is the claim's token.
-    """
-    locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
-    if locked.state != OutboxState.SENDING or locked.claimed_at != message.claimed_at:
-        logging.getLogger(__name__).warning(
-            "Outbox %s was taken over by another relay; not recording this attempt.", message.external_key
-        )
-        return None
-    return locked
-
-
-def _review_case_key(message: OutboxMessage) -> str:
-    return f"outbox:{message.external_key}"
-
-
-def _raise_review_case(message: OutboxMessage, *, owner_team: str) -> None:
-    verb = "needs review" if message.state == OutboxState.NEEDS_REVIEW else "gave up after retries"
-    exception_raise(
-        kind=ExceptionKind.OUTBOX_NEEDS_REVIEW,
-        dedupe_key=_review_case_key(message),
-        owner_team=owner_team,
-        severity=Severity.HIGH,
-        subject_type="vendorsync.outboxmessage",
-        subject_id=str(message.public_id),
-        message=f"{message.get_target_display()} {message.operation} for {message.external_key} {verb}: "
-        f"{message.last_error[:300]}",
-        details={"state": message.state, "attempts": message.attempts, "error": message.last_error[:2000]},
-    )
-
-
-def outbox_mark_sent(
-    *, message: OutboxMessage, remote_id: str = "", response_excerpt: str = ""
-) -> OutboxMessage:
-    """Record a delivery; a review case opened for an earlier failure of it resolves itself."""
-    with transaction.atomic():
-        locked = _lock_claimed(message)
-        if locked is None:
-            return message
-        sent = _transition(
-            locked,
-            state=OutboxState.SENT,
-            action="outbox.sent",
-            remote_id=remote_id[:100],
-            response_excerpt=response_excerpt[:2000],
-            sent_at=timezone.now(),
-            last_error="",
-        )
-        for case in ExceptionCase.objects.open().filter(dedupe_key=_review_case_key(sent)):
-            exception_resolve(case=case, actor=None, note="Delivered.", auto=True)
-        return sent
-
-
-def outbox_mark_failed(
-    *,
-    message: OutboxMessage,
-    error: str,
-    retryable: bool,
-    retry_after: float | None = None,
-    max_attempts: int | None = None,
-    owner_team: str = Team.OPS,
-) -> OutboxMessage:
-    """Schedule a retry, or give up: ``needs_review`` for a refusal, ``dead`` when attempts run out.
-
-    Giving up opens (or touches) an exception case for ``owner_team`` in the same transaction, so a
-    failed delivery always has an owner.
-    """
-    max_attempts = max_attempts or settings.OUTBOX_MAX_ATTEMPTS
-    with transaction.atomic():
-        locked = _lock_claimed(message)
-        if locked is None:
-            return message
-        if not retryable or locked.attempts >= max_attempts:
-            state, action = (
-                (OutboxState.NEEDS_REVIEW, "outbox.needs_review")
-                if not retryable
-                else (OutboxState.DEAD, "outbox.dead")
-            )
-            failed = _transition(locked, state=state, action=action, last_error=error)
-            _raise_review_case(failed, owner_team=owner_team)
-            return failed
-        delay = outbox_backoff(locked.attempts)
-        if retry_after is not None:
-            delay = max(delay, timedelta(seconds=retry_after))
-        return _transition(
-            locked,
-            state=OutboxState.RETRY,
-            action="outbox.retry",
-            last_error=error,
-            next_attempt_at=timezone.now() + delay,
-        )
-
-
-def outbox_release(*, messages: list[OutboxMessage]) -> int:
-    """Put claimed messages that were never attempted back in the queue, their attempt uncounted."""
-    released = 0
-    with transaction.atomic():
-        for message in messages:
-            locked = _lock_claimed(message)
-            if locked is None:
-                continue
-            _transition(
-                locked,
-                state=OutboxState.RETRY,
-                action="outbox.released",
-                attempts=max(locked.attempts - 1, 0),
-                next_attempt_at=timezone.now(),
-                claimed_at=None,
-            )
-            released += 1
-    return released
-
-
-def outbox_reclaim_stale(*, older_than: timedelta, now: datetime | None = None) -> int:
-    """Take back ``sending`` rows whose relay died: retry them (the remote de-duplicates by our key).
-
-    A message whose attempts are already used up goes to ``dead`` instead: a payload that kills the
-    worker every time (out of memory, hard time limit) must not be redelivered for ever.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        stale = list(
-            OutboxMessage.objects.select_for_update().filter(
-                state=OutboxState.SENDING, claimed_at__lt=now - older_than
-            )
-        )
-        for message in stale:
-            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                dead = _transition(
-                    message,
-                    state=OutboxState.DEAD,
-                    action="outbox.dead",
-                    last_error="The worker stopped while sending this message on every attempt.",
-                )
-                _raise_review_case(dead, owner_team=Team.OPS)
-                continue
-            _transition(
-                message,
-                state=OutboxState.RETRY,
-                action="outbox.reclaimed",
-                next_attempt_at=now,
-                last_error="Relay stopped while sending; delivering again.",
-            )
-        return len(stale)
-
-
-def outbox_requeue(*, message: OutboxMessage, actor: Any, reason: str) -> OutboxMessage:
-    """A person sends a reviewed or dead message again (its review case stays open until it is sent)."""
-    allowed = ("work_ops_exceptions", "work_finance_exceptions", "manage_settings")
-    if actor is not None and not any(actor.has_perm(perm(p)) for p in allowed):
-        raise PermissionDenied("You cannot send deliveries again.")
-    with transaction.atomic():
-        locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
-        if locked.state not in (OutboxState.NEEDS_REVIEW, OutboxState.DEAD):
-            raise ValidationError("Only deliveries that need review or are dead can be sent again.")
-        before = {"state": locked.state, "attempts": locked.attempts}
-        locked.state = OutboxState.PENDING
-        locked.next_attempt_at = timezone.now()
-        locked.attempts = 0
-        locked.save(update_fields=["state", "next_attempt_at", "attempts"])
-        audit_record(
-            actor=actor,
-            action="outbox.requeued",
-            subject=locked,
-            before=before,
-            after={"state": locked.state},
-            reason=reason,
-        )
-        _nudge_relay_on_commit()
-        return locked
+    return enqueue(target=target, operation=operation, external_key=external_key, payload=payload)

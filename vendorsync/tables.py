@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
 
 from vendorsync.models import AuditEvent, ExceptionCase, OutboxMessage, SyncRun
 
@@ -37,12 +41,11 @@ class SyncRunTable(tables.Table):
 
 
 class OutboxTable(tables.Table):
-    actions = tables.TemplateColumn(
-        template_name="vendorsync/_outbox_actions.html",
-        verbose_name="",
-        orderable=False,
-        exclude_from_export=True,
-    )
+    """Deliveries; the "Send again" link shows only to the team that owns the delivery's handler."""
+
+    team = tables.Column(empty_values=(), orderable=False, verbose_name="Team")
+    outcome_unknown = tables.BooleanColumn(verbose_name="May have reached")
+    actions = tables.Column(empty_values=(), verbose_name="", orderable=False, exclude_from_export=True)
 
     class Meta:
         model = OutboxMessage
@@ -53,11 +56,36 @@ class OutboxTable(tables.Table):
             "state",
             "attempts",
             "next_attempt_at",
+            "error_class",
             "last_error",
+            "outcome_unknown",
             "remote_id",
         )
+        sequence = (*fields[:4], "team", *fields[4:], "actions")
         order_by = ("-created_at",)
         empty_text = "Nothing has been queued for delivery."
+        attrs = {"id": "outbox-table"}
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def render_team(self, record: OutboxMessage) -> str:
+        from vendorsync.models import Team
+        from vendorsync.outbox.registry import owner_of
+
+        return Team(owner_of(record)).label
+
+    def render_last_error(self, value: str) -> str:
+        return value[:200]
+
+    def render_actions(self, record: OutboxMessage) -> str:
+        from vendorsync.outbox.services import may_resend
+
+        if self.user is None or not may_resend(self.user, record):
+            return ""
+        url = reverse("outbox_requeue", args=[record.public_id])
+        return format_html('<a class="button" href="{}">Send again…</a>', url)
 
 
 class AuditTable(tables.Table):

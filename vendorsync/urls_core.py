@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from vendorsync import views
+from vendorsync.outbox import views as outbox_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,7 +21,8 @@ urlpatterns = [
     ),
     path("sync/", views.sync_runs, name="sync_runs"),
     path("sync/flows/<str:name>/run/", views.sync_flow_now, name="sync_flow_now"),
-    path("sync/outbox/<uuid:public_id>/requeue/", views.outbox_requeue, name="outbox_requeue"),
+    path("sync/outbox/<uuid:public_id>/requeue/", outbox_views.outbox_requeue, name="outbox_requeue"),
+    path("sync/outbox/resend/", outbox_views.outbox_resend_filtered, name="outbox_resend_filtered"),
     path("audit/", views.audit_log, name="audit_log"),
     path("settings/", views.settings_page, name="settings"),
 ]

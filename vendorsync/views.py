@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -30,8 +30,9 @@ from vendorsync.models import (
     SyncRun,
     Team,
 )
+from vendorsync.outbox.views import deliveries_context
 from vendorsync.roles import FINANCE, FINANCE_APPROVER, OPS, has_any_role, perm, roles_of
-from vendorsync.tables import AuditTable, ExceptionTable, OutboxTable, SyncRunTable
+from vendorsync.tables import AuditTable, ExceptionTable, SyncRunTable
 
 PAGE_SIZE = 50
 
@@ -171,14 +172,18 @@ def _flow_rows(user: Any) -> list[dict[str, Any]]:
 def sync_runs(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.GET.get("part") == "flows":
         return render(request, "vendorsync/sync_runs.html#flows", {"flow_rows": _flow_rows(request.user)})
+    deliveries = deliveries_context(request)
+    if request.GET.get("export") == "xlsx":
+        return table_xlsx_response(request, deliveries["outbox"], "deliveries")
+    partial = request.htmx and not request.htmx.history_restore_request
+    if partial and request.GET.get("part") == "deliveries":
+        return render(request, "vendorsync/sync_runs.html#deliveries", deliveries)
     runs = SyncRunTable(SyncRun.objects.all(), prefix="runs-")
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(runs)
-    outbox = OutboxTable(OutboxMessage.objects.all(), prefix="outbox-")
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(outbox)
     return render(
         request,
         "vendorsync/sync_runs.html",
-        {"runs": runs, "outbox": outbox, "flow_rows": _flow_rows(request.user)},
+        {"runs": runs, "flow_rows": _flow_rows(request.user), **deliveries},
     )
 
 
@@ -196,18 +201,6 @@ def sync_flow_now(request: HttpRequest, name: str) -> HttpResponse:
 
     run_flow.delay(flow.name, request.user.pk)
     messages.success(request, f"{flow.label} sync queued; its result appears below when it finishes.")
-    return redirect("sync_runs")
-
-
-@require_POST
-@require_perm("work_ops_exceptions", "work_finance_exceptions", "manage_settings")
-def outbox_requeue(request: HttpRequest, public_id: str) -> HttpResponse:
-    message = get_object_or_404(OutboxMessage, public_id=public_id)
-    try:
-        services.outbox_requeue(message=message, actor=request.user, reason=request.POST.get("reason", ""))
-        messages.success(request, f"{message.external_key} will be sent again.")
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
     return redirect("sync_runs")
 
 

@@ -199,8 +199,12 @@ class AmazonVendorClient:
         sleep: Callable[[float], None] = time.sleep,
         utc_now: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
+        retry_writes: bool = True,
     ) -> None:
         self._config = config
+        # False for the outbox's handlers: a write (anything but GET) is sent once and its error
+        # raised, because the outbox owns retries and their write budget. Reads keep retrying.
+        self._retry_writes = retry_writes
         self._clock = clock
         self._sleep = sleep
         self._utc_now = utc_now
@@ -482,7 +486,11 @@ class AmazonVendorClient:
         budget = CallBudget(config.call_budget, config.timeout, self._clock)
         retrying = Retrying(
             sleep=self._sleep,
-            stop=stop_policy(config.max_attempts, config.max_sleep, budget),
+            stop=stop_policy(
+                1 if method != "GET" and not self._retry_writes else config.max_attempts,
+                config.max_sleep,
+                budget,
+            ),
             wait=wait_retry_after_or_backoff(
                 initial=config.backoff_initial,
                 maximum=config.backoff_max,

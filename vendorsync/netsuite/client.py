@@ -212,6 +212,7 @@ class NetSuiteClient:
         backoff_base: float = DEFAULT_BACKOFF_BASE_SECONDS,
         max_backoff: float = DEFAULT_MAX_BACKOFF_SECONDS,
         rng: random.Random | None = None,
+        retry_writes: bool = True,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -219,6 +220,10 @@ class NetSuiteClient:
         self._sleep = sleep
         self._clock = clock
         self._max_attempts = max_attempts
+        # False for the outbox's handlers: a write (POST/PUT/PATCH/DELETE other than a SuiteQL
+        # query) is sent once and its error raised, because the outbox owns retries and their
+        # write budget. Reads keep retrying.
+        self._retry_writes = retry_writes
         self._backoff_base = backoff_base
         self._max_backoff = max_backoff
         self._rng = rng or random.Random()  # jitter, not security
@@ -438,10 +443,10 @@ class NetSuiteClient:
         if content is not None:
             request_headers["Content-Type"] = "application/json"
         budget = _CallBudget(self.config.call_budget, self.config.timeout, self._clock)
+        is_write = method != "GET" and path != SUITEQL_PATH
+        attempts = 1 if is_write and not self._retry_writes else self._max_attempts
         retrying = Retrying(
-            stop=stop_any(
-                stop_after_attempt(self._max_attempts), self._retry_after_too_long, budget.exhausted
-            ),
+            stop=stop_any(stop_after_attempt(attempts), self._retry_after_too_long, budget.exhausted),
             wait=self._wait_seconds,
             retry=retry_if_exception(_should_retry),
             sleep=self._sleep,
