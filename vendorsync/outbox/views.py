@@ -38,10 +38,14 @@ def _filtered(data: QueryDict | None) -> tuple[OutboxFilter, QuerySet[OutboxMess
 def _resendable(queryset: QuerySet[OutboxMessage], user: Any) -> QuerySet[OutboxMessage]:
     """The part of ``queryset`` that ``user`` may send again: waiting for a person, their team's."""
     teams = services.teams_of(user)
-    owned = Q(pk__in=[])
-    for team in teams:
-        owned |= owned_by(team)
-    return queryset.filter(owned, state__in=services.RESENDABLE)
+    queryset = queryset.filter(state__in=services.RESENDABLE)
+    if teams >= set(Team.values):
+        return queryset
+    if not teams:
+        return queryset.none()
+    # One team: an empty Q() (ops owns everything nobody else registered) must not be OR-ed away.
+    [team] = teams
+    return queryset.filter(owned_by(team))
 
 
 def deliveries_context(request: HttpRequest) -> dict[str, Any]:
