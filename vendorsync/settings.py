@@ -244,7 +244,7 @@ OUTBOX_MAX_ATTEMPTS = env_int("VENDORSYNC_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 OUTBOX_BATCH_SIZE = env_int("VENDORSYNC_OUTBOX_BATCH_SIZE", 50, minimum=1)
 # A relay renews the lease on its claimed rows every third of this while it runs; when it dies,
 # its rows are due again this long after its last renewal (docs/decisions.md, "Outbox").
-OUTBOX_LEASE_SECONDS = env_int("VENDORSYNC_OUTBOX_LEASE_SECONDS", 60, minimum=2)
+OUTBOX_LEASE_SECONDS = env_int("VENDORSYNC_OUTBOX_LEASE_SECONDS", 30, minimum=2)
 # First retry delay; it doubles per attempt (with jitter) up to 6 hours.
 OUTBOX_BACKOFF_SECONDS = float(env_decimal("VENDORSYNC_OUTBOX_BACKOFF_SECONDS", "30", minimum=Decimal("0.1")))
 # How often beat asks the flow registry which sync flows are due (each flow has its own interval).

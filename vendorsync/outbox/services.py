@@ -170,8 +170,8 @@ def _lock_claimed(message: OutboxMessage) -> OutboxMessage | None:
     A relay that stalled past its lease must not overwrite what the relay that reclaimed the
     message has recorded since: ``claim_id`` is the claim's token.
     """
-    locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
-    if locked.state != OutboxState.SENDING or locked.claim_id != message.claim_id:
+    locked = OutboxMessage.objects.select_for_update().filter(pk=message.pk).first()
+    if locked is None or locked.state != OutboxState.SENDING or locked.claim_id != message.claim_id:
         logger.warning(
             "Outbox %s was taken over by another relay; not recording this attempt.", message.external_key
         )
@@ -204,7 +204,7 @@ def outbox_reclaim_expired(*, now: datetime | None = None) -> int:
     """Take back ``sending`` rows whose lease expired: their relay died or stalled mid-delivery.
 
     The remote may hold the record (the crash may have come after the write), so each is due
-    again at once with ``outcome_unknown``: the relay looks it up before writing. A message whose
+    again at once, at the head of the queue, with ``outcome_unknown``: the relay looks it up before writing. A message whose
     write budget is spent gets only that look-up (a final check), or, without a lookup, goes to
     its owner team as ``dead``: a payload that kills the worker every time must not be redelivered
     for ever.
@@ -236,11 +236,12 @@ def outbox_reclaim_expired(*, now: datetime | None = None) -> int:
                 )
                 _raise_review_case(failed)
                 continue
+            # next_attempt_at stays as it was (due, and older than anything claimed after it), so
+            # the message goes back to the head of the queue rather than behind the backlog.
             _transition(
                 message,
                 state=OutboxState.RETRY,
                 action="outbox.reclaimed",
-                next_attempt_at=now,
                 last_error=f"{error} It is looked up by external id before it is sent again.",
                 error_class="WorkerStopped",
                 outcome_unknown=True,
