@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from vendorsync import outbox, services
 from vendorsync.errors import AmbiguousWriteError, AuthError, DeliveryResult, RejectedError, RetryableError
-from vendorsync.models import AuditEvent, OutboxMessage, OutboxState
+from vendorsync.models import AuditEvent, ExceptionCase, OutboxMessage, OutboxState
 from vendorsync.outbox import services as outbox_services
 
 REMOTE = "https://remote.test/records"
@@ -301,8 +301,6 @@ def test_concurrent_relays_deliver_each_message_exactly_once():
 
 
 def test_a_delivery_that_needs_review_opens_a_case_for_its_team_which_closes_once_sent(personas):
-    from vendorsync.models import ExceptionCase
-
     attempts = iter([RejectedError("Invalid reference key 5999 for item", status=400)])
 
     def flaky(message: OutboxMessage) -> DeliveryResult:
@@ -342,8 +340,6 @@ def test_a_delivery_that_needs_review_opens_a_case_for_its_team_which_closes_onc
 def test_a_message_that_keeps_killing_the_worker_ends_dead_for_its_owner_not_redelivered_for_ever(
     db, settings
 ):
-    from vendorsync.models import ExceptionCase
-
     settings.OUTBOX_MAX_ATTEMPTS = 2
     outbox.register_handler("test", "crash", owner_team="finance")(lambda message: DeliveryResult())
     try:
@@ -402,3 +398,23 @@ def test_enqueue_refuses_to_run_outside_a_transaction():
     with pytest.raises(TransactionManagementError, match="inside the transaction"):
         services.outbox_enqueue(target="test", operation="echo", external_key="X1", payload={})
     assert not OutboxMessage.objects.exists()
+
+
+def test_the_deliveries_list_filters_and_keeps_to_a_query_budget(personas, django_assert_max_num_queries):
+    with transaction.atomic():
+        for i in range(60):
+            services.outbox_enqueue(target="test", operation="unknown", external_key=f"Q{i}", payload={})
+    outbox.relay_once(limit=100)  # no handler: all need review, under one case
+    assert ExceptionCase.objects.count() == 1
+    client = Client()
+    client.force_login(personas["ops"])
+    client.get(reverse("sync_runs"))  # warm the session and permission caches
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("sync_runs"), {"state": "needs_review", "key": "Q1"})
+    assert page.status_code == 200
+    assert b"Send 11 again" in page.content  # Q1, Q10..Q19
+    assert page.content.count(b"Send again") == 11
+    partial = client.get(
+        reverse("sync_runs"), {"part": "deliveries", "state": "sent"}, HTTP_HX_REQUEST="true"
+    )
+    assert b"<html" not in partial.content and b"Send again" not in partial.content

@@ -17,7 +17,7 @@ from vendorsync.outbox.registry import (
     register_handler,
     unregister_handler,
 )
-from vendorsync.outbox.relay import RelayReport, deliver, relay_once, summary
+from vendorsync.outbox.relay import RelayReport, deliver, relay_once
 
 __all__ = [
     "Handler",
@@ -29,6 +29,5 @@ __all__ = [
     "owner_of",
     "register_handler",
     "relay_once",
-    "summary",
     "unregister_handler",
 ]

@@ -24,13 +24,11 @@ import time
 import uuid
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
 
 import httpx
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count
 
 from vendorsync.errors import AmbiguousWriteError, AuthError, DeliveryResult, RejectedError, RetryableError
 from vendorsync.models import OutboxMessage, OutboxState
@@ -285,8 +283,3 @@ def relay_once(*, limit: int | None = None, budget_seconds: float | None = None)
                 report.released += services.outbox_release(messages=claimed[index + 1 :])
                 raise
     return report
-
-
-def summary() -> dict[str, Any]:
-    """Messages per state."""
-    return dict(OutboxMessage.objects.values_list("state").annotate(n=Count("id")).order_by())
