@@ -97,7 +97,8 @@ def print_row(r) -> None:  # noqa: ANN001 - relaylab.Outcome, imported after dja
         f"write requests max/message {r.write_requests_max}, writes ran max/message {r.writes_ran_max}, "
         f"repeat writes {r.repeat_writes}, duplicate records {r.duplicate_records}, "
         f"missing {r.missing_records}; recovery {recovery}{stranded}; {r.seconds:.1f} s"
-        + (f" ({'; '.join(r.notes)})" if r.notes else "")
+        + (f" ({'; '.join(r.notes)})" if r.notes else ""),
+        flush=True,
     )
 
 

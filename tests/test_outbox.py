@@ -192,6 +192,13 @@ def test_a_relay_out_of_budget_puts_the_claimed_rest_back_uncounted(db):
     assert outbox.relay_once().sent == 3  # due again at once
 
 
+def test_one_relay_run_drains_a_backlog_batch_after_batch(db):
+    _enqueue_many(7)
+    report = outbox.relay_once(limit=3)
+    assert report.claimed == report.sent == 7
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {OutboxState.SENT}
+
+
 def test_a_soft_time_limit_leaves_nothing_stranded_in_sending(db, handler_raising):
     handler_raising(SoftTimeLimitExceeded())
     _enqueue_many(3, operation="raise")

@@ -249,37 +249,42 @@ class LeaseKeeper:
 
 
 def relay_once(*, limit: int | None = None, budget_seconds: float | None = None) -> RelayReport:
-    """Reclaim rows whose lease expired, then claim and deliver the messages that are due.
+    """Reclaim rows whose lease expired, then claim and deliver due messages batch after batch.
 
-    Stops starting new deliveries once ``budget_seconds`` (default: what the Celery soft time limit
-    leaves after one connector call's own budget) has passed and puts the claimed rest back, so a
-    task never dies with messages stranded in ``sending``.
+    Each batch is one claim (``limit`` rows, default ``OUTBOX_BATCH_SIZE``) under its own lease;
+    the run goes on while full batches keep coming, so a backlog drains in one task rather than
+    one batch per beat sweep. It stops starting new deliveries once ``budget_seconds`` (default:
+    what the Celery soft time limit leaves after one connector call's own budget) has passed and
+    puts the claimed rest back, so a task never dies with messages stranded in ``sending``.
     """
     report = RelayReport()
     budget = settings.OUTBOX_RELAY_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     deadline = time.monotonic() + budget
+    limit = limit or settings.OUTBOX_BATCH_SIZE
     report.reclaimed = services.outbox_reclaim_expired()
-    claim_id = uuid.uuid4()
-    claimed = services.outbox_claim_due(limit=limit or settings.OUTBOX_BATCH_SIZE, claim_id=claim_id)
-    report.claimed = len(claimed)
-    if not claimed:
-        return report
-    with LeaseKeeper(claim_id):
-        for index, message in enumerate(claimed):
-            if time.monotonic() >= deadline:
-                report.released += services.outbox_release(messages=claimed[index:])
-                break
-            try:
-                deliver(message, report)
-            except SoftTimeLimitExceeded:
-                services.outbox_mark_failed(
-                    message=message,
-                    error="The relay ran out of time while sending this message.",
-                    error_class="SoftTimeLimitExceeded",
-                    retryable=True,
-                    outcome_unknown=True,
-                    can_check=lookup_for(message) is not None,
-                )
-                report.released += services.outbox_release(messages=claimed[index + 1 :])
-                raise
-    return report
+    while True:
+        claim_id = uuid.uuid4()
+        claimed = services.outbox_claim_due(limit=limit, claim_id=claim_id)
+        report.claimed += len(claimed)
+        if not claimed:
+            return report
+        with LeaseKeeper(claim_id):
+            for index, message in enumerate(claimed):
+                if time.monotonic() >= deadline:
+                    report.released += services.outbox_release(messages=claimed[index:])
+                    return report
+                try:
+                    deliver(message, report)
+                except SoftTimeLimitExceeded:
+                    services.outbox_mark_failed(
+                        message=message,
+                        error="The relay ran out of time while sending this message.",
+                        error_class="SoftTimeLimitExceeded",
+                        retryable=True,
+                        outcome_unknown=True,
+                        can_check=lookup_for(message) is not None,
+                    )
+                    report.released += services.outbox_release(messages=claimed[index + 1 :])
+                    raise
+        if len(claimed) < limit or time.monotonic() >= deadline:
+            return report
