@@ -44,7 +44,7 @@ class OutboxTable(tables.Table):
     """Deliveries; the "Send again" link shows only to the team that owns the delivery's handler."""
 
     team = tables.Column(empty_values=(), orderable=False, verbose_name="Team", exclude_from_export=True)
-    outcome_unknown = tables.BooleanColumn(verbose_name="May have reached")
+    outcome_unknown = tables.BooleanColumn(verbose_name="May have reached", yesno="yes,")
     actions = tables.Column(empty_values=(), verbose_name="", orderable=False, exclude_from_export=True)
 
     class Meta:
