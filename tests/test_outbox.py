@@ -425,3 +425,32 @@ def test_the_deliveries_list_filters_and_keeps_to_a_query_budget(personas, djang
         reverse("sync_runs"), {"part": "deliveries", "state": "sent"}, HTTP_HX_REQUEST="true"
     )
     assert b"<html" not in partial.content and b"Send again" not in partial.content
+
+
+def test_services_and_the_outbox_do_not_import_the_tasks():
+    """The relay is nudged by task name: ``outbox → services → tasks → outbox`` was an import circle."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'vendorsync.settings');"
+        "import django; django.setup();"
+        "import vendorsync.services, vendorsync.outbox, vendorsync.outbox.services, vendorsync.outbox.views;"
+        "print('vendorsync.tasks' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_a_lease_renewal_extends_only_its_own_claims_unfinished_rows(db, settings):
+    settings.OUTBOX_LEASE_SECONDS = 30
+    _enqueue_many(3)
+    mine = outbox_services.outbox_claim_due(limit=2)
+    [other] = outbox_services.outbox_claim_due(limit=1)
+    outbox_services.outbox_mark_sent(message=mine[1], remote_id="done")
+    later = timezone.now() + timedelta(minutes=5)
+    assert outbox_services.outbox_renew_lease(claim_id=mine[0].claim_id, now=later) == 1
+    leases = dict(OutboxMessage.objects.values_list("pk", "lease_expires_at"))
+    assert leases[mine[0].pk] == later + timedelta(seconds=30)
+    assert leases[mine[1].pk] is None  # finished: no lease to keep
+    assert leases[other.pk] < later  # another relay's claim is its own business
