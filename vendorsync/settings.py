@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "vendorsync.middleware.RequestIdMiddleware",
+    "vendorsync.middleware.NoStoreMiddleware",
     # Axes must be last: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -175,8 +176,16 @@ if PRODUCTION:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
     SESSION_COOKIE_AGE = env_int("VENDORSYNC_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 
-# An XLSX export is built in the request (~4,700 rows/s): beyond this, ask for a narrower filter.
+# XLSX exports (~4,700 rows/s): up to EXPORT_INLINE_ROWS rows are built in the request (under half a
+# second); larger ones become an ExportJob built by a Celery worker, so no web worker is held for
+# seconds. Beyond EXPORT_MAX_ROWS the user is asked for a narrower filter.
 EXPORT_MAX_ROWS = env_int("VENDORSYNC_EXPORT_MAX_ROWS", 100_000, minimum=1)
+EXPORT_INLINE_ROWS = env_int("VENDORSYNC_EXPORT_INLINE_ROWS", 2_000, minimum=0)
+EXPORT_TTL_HOURS = env_int("VENDORSYNC_EXPORT_TTL_HOURS", 24, minimum=1)
+# Web and worker must share this folder (docker-compose mounts one volume in both).
+EXPORT_DIR = Path(env_str("VENDORSYNC_EXPORT_DIR", str(VAR_DIR / "exports")))
+# The Celery queue export jobs go to: "celery" (the default queue) unless a dedicated worker serves them.
+EXPORT_QUEUE = env_str("VENDORSYNC_EXPORT_QUEUE", "celery")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -201,6 +210,11 @@ STORAGES = {
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
+    },
+    # Finished XLSX exports; swap the backend (e.g. object storage) when workers run on other machines.
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(EXPORT_DIR), "file_permissions_mode": 0o600},
     },
 }
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import django_tables2 as tables
 
-from vendorsync.models import AuditEvent, ExceptionCase, OutboxMessage, SyncRun
+from vendorsync.exports import export_title
+from vendorsync.models import AuditEvent, ExceptionCase, ExportJob, OutboxMessage, SyncRun
 
 
 class ExceptionTable(tables.Table):
@@ -66,3 +67,21 @@ class AuditTable(tables.Table):
         fields = ("at", "actor_label", "action", "subject_type", "subject_id", "reason", "request_id")
         order_by = ("-at",)
         empty_text = "No audit events yet."
+
+
+class ExportJobTable(tables.Table):
+    name = tables.Column(verbose_name="Export", linkify=lambda record: record.get_absolute_url())
+    rows_total = tables.Column(verbose_name="Rows", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    status = tables.TemplateColumn(
+        '<span class="badge {{ record.status }}">{{ record.get_status_display }}</span>',
+        verbose_name="Status",
+    )
+
+    class Meta:
+        model = ExportJob
+        fields = ("name", "created_at", "status", "rows_total", "finished_at", "expires_at")
+        order_by = ("-created_at",)
+        empty_text = "You have not exported anything large yet. Lists export from their Export XLSX button."
+
+    def render_name(self, record: ExportJob) -> str:
+        return export_title(record.name)

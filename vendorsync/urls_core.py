@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from vendorsync import views
+from vendorsync import export_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,4 +22,7 @@ urlpatterns = [
     path("sync/outbox/<uuid:public_id>/requeue/", views.outbox_requeue, name="outbox_requeue"),
     path("audit/", views.audit_log, name="audit_log"),
     path("settings/", views.settings_page, name="settings"),
+    path("exports/", export_views.my_exports, name="my_exports"),
+    path("exports/<uuid:public_id>/", export_views.export_detail, name="export_detail"),
+    path("exports/<uuid:public_id>/download/", export_views.export_download, name="export_download"),
 ]
