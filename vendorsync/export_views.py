@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -36,7 +36,9 @@ def export_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     job = export_job_for(request.user, public_id)
     # htmx polls the status region every second while the job is queued or running.
     template = "vendorsync/export_detail.html#status" if request.htmx else "vendorsync/export_detail.html"
-    return render(request, template, {"job": job, "title": export_title(job.name)})
+    # The filter as "field: value" pairs, not the raw querystring the worker replays.
+    filters = [(key, ", ".join(values)) for key, values in QueryDict(job.params).lists()]
+    return render(request, template, {"job": job, "title": export_title(job.name), "filters": filters})
 
 
 @require_GET
