@@ -146,6 +146,7 @@ def test_the_progress_region_polls_while_the_job_runs_and_stops_when_it_is_ready
 
     page = client.get(url)
     assert b"<html" in page.content and b"being prepared" in page.content
+    assert b"kind: sku_asin_gap" in page.content  # the filter the file will hold, in words
     partial = client.get(url, headers={"HX-Request": "true"})
     assert b"<html" not in partial.content and b'hx-trigger="every 1s"' in partial.content
     assert b"<script" not in partial.content  # CSP: polling is an htmx attribute, not inline code
