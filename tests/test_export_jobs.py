@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import connection
 from django.http import HttpResponse
@@ -23,6 +24,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from vendorsync import services, tasks
+from vendorsync.export_jobs import storage_name
 from vendorsync.exports import table_xlsx_response
 from vendorsync.middleware import NoStoreMiddleware
 from vendorsync.models import AuditEvent, ExportJob, ExportStatus
@@ -173,6 +175,8 @@ def test_expired_exports_lose_their_file_and_stalled_jobs_are_failed(
         status=ExportStatus.RUNNING,
         started_at=timezone.now() - timedelta(hours=2),  # its worker was killed long ago
     )
+    # ... after saving its file and before marking the job done: the file is an orphan.
+    storages["exports"].save(storage_name(stalled), ContentFile(b"partial"))
 
     with django_capture_on_commit_callbacks(execute=True):
         report = tasks.sweep_exports()

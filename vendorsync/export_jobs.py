@@ -184,6 +184,13 @@ def _fail_locked(job: ExportJob, error: str) -> None:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error", "finished_at"])
     audit_record(actor=None, action="export.failed", subject=job, reason=error)
+    # A worker killed between saving the file and marking the job done leaves the file behind.
+    transaction.on_commit(partial(_delete_file, storage_name(job)))
+
+
+def storage_name(job: ExportJob) -> str:
+    """Where a job's file is stored: unique per job, so a rebuild overwrites nothing of another's."""
+    return f"{job.public_id}.xlsx"
 
 
 def export_job_expire(*, job: ExportJob) -> bool:
@@ -270,7 +277,7 @@ def export_job_build(*, job_id: int) -> ExportJob | None:
             write_workbook(tmp, headers, _with_progress(rows, job.pk, counter), title=spec.title)
             size = tmp.tell()
             tmp.seek(0)
-            stored = storage.save(f"{job.public_id}.xlsx", File(tmp))
+            stored = storage.save(storage_name(job), File(tmp))
         if not export_job_finish(job_id=job.pk, file_name=stored, rows=counter[0], size=size):
             _delete_file(stored)
     except ExportRefused as exc:
