@@ -238,6 +238,9 @@ def test_my_exports_lists_only_my_jobs_in_few_queries(
     with django_assert_max_num_queries(11):  # session, user, roles, count, one page of jobs
         response = client.get(reverse("my_exports"))
     assert response.content.count(b'class="badge ') == 3
+    mine_done = ExportJob.objects.get(user=personas["ops"], status=ExportStatus.DONE)
+    assert response.content.count(b"/download/") == 1  # only the ready one offers its file
+    assert reverse("export_download", args=[mine_done.public_id]).encode() in response.content
     assert b"Expired" in response.content and b"Failed" in response.content
 
 

@@ -76,10 +76,20 @@ class ExportJobTable(tables.Table):
         '<span class="badge {{ record.status }}">{{ record.get_status_display }}</span>',
         verbose_name="Status",
     )
+    created_at = tables.DateTimeColumn(verbose_name="Requested")
+    finished_at = tables.DateTimeColumn(verbose_name="Finished")
+    expires_at = tables.DateTimeColumn(verbose_name="File kept until")
+    download = tables.TemplateColumn(
+        '{% if record.status == "done" %}<a href="{% url "export_download" record.public_id %}">Download</a>'
+        "{% endif %}",
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
+    )
 
     class Meta:
         model = ExportJob
-        fields = ("name", "created_at", "status", "rows_total", "finished_at", "expires_at")
+        fields = ("name", "created_at", "status", "rows_total", "finished_at", "expires_at", "download")
         order_by = ("-created_at",)
         empty_text = "You have not exported anything large yet. Lists export from their Export XLSX button."
 
