@@ -153,6 +153,10 @@ def test_the_progress_region_polls_while_the_job_runs_and_stops_when_it_is_ready
     assert b"<html" not in partial.content and b'hx-trigger="every 1s"' in partial.content
     assert b"<script" not in partial.content  # CSP: polling is an htmx attribute, not inline code
 
+    # The session ends while the page polls: the whole page goes to the login, not just the region.
+    expired = Client().get(url, headers={"HX-Request": "true"})
+    assert expired["HX-Redirect"].startswith(reverse("login") + "?next=")
+
     tasks.build_export(job.pk)
     done = client.get(url, headers={"HX-Request": "true"})
     assert b"hx-trigger" not in done.content

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import RequestConfig
 
 from vendorsync.export_jobs import export_job_for, exports_storage
@@ -30,9 +32,13 @@ def my_exports(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
 @vary_on_headers("HX-Request")
 def export_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # A session that expires while the page polls: send the whole page to the login, instead of
+        # letting htmx swap the login form into the progress region.
+        login = redirect_to_login(request.get_full_path())
+        return HttpResponseClientRedirect(login["Location"]) if request.htmx else login
     job = export_job_for(request.user, public_id)
     # htmx polls the status region every second while the job is queued or running.
     template = "vendorsync/export_detail.html#status" if request.htmx else "vendorsync/export_detail.html"
