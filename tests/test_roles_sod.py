@@ -301,3 +301,23 @@ def test_a_successful_login_does_not_reset_the_addresss_count(personas, settings
         assert login(f"user{i}", "wrong-password", "203.0.113.8")[1] == 200
     assert login("op", PASSWORD, "203.0.113.8")[1] == 302  # the sprayer's own account
     assert login("user9", "wrong-password", "203.0.113.8")[1] == 429
+
+
+def test_a_superuser_still_manages_direct_permissions_audited_but_not_the_admin_role(personas):
+    from django.contrib.auth.models import Permission
+
+    root = get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
+    client = Client()
+    client.force_login(root)
+    target = personas["ops"]
+    view_audit = Permission.objects.get(codename="view_audit")
+    url = reverse("admin:auth_user_change", args=[target.pk])
+    response = client.post(url, change_form(client, target, user_permissions=[view_audit.pk]))
+    assert response.status_code == 302
+    assert target.has_perm("vendorsync.view_audit") and roles(target) == {"ops"}
+    event = AuditEvent.objects.get(action="user.permissions_changed")
+    assert event.actor == root and event.after["permissions"] == ["view_audit"]
+    # The admin role is not on a superuser's form either: grant_admin is the way.
+    response = client.post(url, change_form(client, target, groups=group_ids("ops", "admin")))
+    assert response.status_code == 200 and response.context["adminform"].form.errors["groups"]
+    assert roles(target) == {"ops"}

@@ -162,9 +162,12 @@ class AuditedUserAdmin(UserAdmin):
             return  # user_create gave the roles
         obj = form.instance
         users.user_set_roles(actor=request.user, user=obj, roles=self._wanted_roles(form, obj))
-        if "user_permissions" in form.cleaned_data and request.user.is_superuser:
+        if request.user.is_superuser:
+            # Only a superuser's form has direct permissions and groups outside VendorSync's roles.
             before = users.snapshot(obj)
-            obj.user_permissions.set(form.cleaned_data["user_permissions"])
+            other_groups = [g for g in form.cleaned_data.get("groups", ()) if g.name not in ALL_ROLES]
+            obj.groups.set([*obj.groups.filter(name__in=ALL_ROLES), *other_groups])
+            obj.user_permissions.set(form.cleaned_data.get("user_permissions", ()))
             after = users.snapshot(obj)
             if before != after:
                 audit_record(
