@@ -7,7 +7,8 @@ windows, getPurchaseOrder, submitAcknowledgement, getTransaction, getPurchaseOrd
 submitShipmentConfirmations, submitInvoices) and each NetSuite record / SuiteQL path (items, GL
 accounts, sales order upsert and lookup by external id, line close by PATCH, fulfilments with
 their cartons, invoice transform, open receivables, credit memo, journal entry, customer payment).
-Then the failures the outbox must survive, with the shared retry code and ``retry_writes``.
+Then the failures the outbox must survive, with the shared retry code and ``retry_writes``, and
+last the production wiring (``VENDORSYNC_SANDBOX=0``) over a real socket to the served simulators.
 
 Values are compared with what the simulators hold (their own stores, read separately), never
 with constants copied from a response.
@@ -15,6 +16,7 @@ with constants copied from a response.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -667,3 +669,54 @@ def test_wrong_netsuite_credentials_fail_at_once_as_an_auth_error(netsuite_sim):
     with client, pytest.raises(AuthError) as caught:
         client.upsert_by_external_id("salesOrder", "AMZ-PO-AUTH", _stock_order("AUTH"))
     assert caught.value.status == 401 and len(transport.requests) == 1 and sleeps == []
+
+
+# ================================================================================================
+# Served over HTTP: the production wiring (VENDORSYNC_SANDBOX=0) against `manage.py sandbox serve`
+# ================================================================================================
+
+
+@pytest.fixture
+def served(settings, sandbox) -> Iterator[str]:
+    """The app `sandbox serve` runs, on a real socket, with the settings its banner prints."""
+    from wsgiref.simple_server import make_server
+
+    from vendorsync.management.commands import sandbox as command
+
+    app = command.build_app(
+        make_amazon_app(sandbox / "amazon.sqlite3"), ns_simulator.make_app(sandbox / "netsuite.sqlite3")
+    )
+    server = make_server("127.0.0.1", 0, app, command.ThreadingWSGIServer, command.QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    for name, value in command.Command.connection_env(base).items():
+        if name != "VENDORSYNC_SANDBOX":
+            setattr(settings, name, value)
+    settings.SANDBOX = False
+    reset_caches()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_the_clients_work_over_http_against_the_served_simulators(served):
+    now = SimClock().now()
+    with connections.amazon_client() as amazon:
+        assert amazon.config.base_url == f"{served}/amazon"
+        order = _mapped_new_order(
+            list(amazon.iter_purchase_orders(created_after=now - timedelta(days=7), include_details=True))
+        )
+        assert amazon.get_purchase_order(order.purchase_order_number) == order
+    with connections.netsuite_client(retry_writes=False) as netsuite:
+        assert netsuite.config.base_url == f"{served}/netsuite"
+        so_id = netsuite.upsert_by_external_id("salesOrder", "AMZ-PO-HTTP-1", _stock_order("HTTP-1"))
+        found = netsuite.get_by_external_id("salesOrder", "AMZ-PO-HTTP-1")
+        rows = list(
+            netsuite.suiteql("SELECT id FROM transaction WHERE externalid = 'AMZ-PO-HTTP-1' ORDER BY id")
+        )
+    assert found is not None and found["id"] == so_id
+    assert rows == [{"id": so_id}]
