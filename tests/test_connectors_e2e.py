@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -236,6 +236,9 @@ def test_an_order_is_acknowledged_shipped_received_and_invoiced_through_the_clie
 
         AmazonSimulator().receive(SimClock().now().date() + timedelta(days=2))
         (received,) = client.get_purchase_orders_status(purchase_order_number=number).orders
+        # The receipts sync walks "updated since" windows and finds the same status.
+        updated = list(client.iter_purchase_orders_status(updated_after=now - timedelta(days=1)))
+        assert [s for s in updated if s.purchase_order_number == number] == [received]
         for line, item in zip(order.items, received.items, strict=True):
             assert item.receive_status in {"RECEIVED", "PARTIALLY_RECEIVED"}
             assert item.received_quantity is not None
@@ -280,6 +283,20 @@ def _sscc(serial: int, *, valid: bool = True) -> str:
     body = f"0{catalog.GS1_COMPANY_PREFIX}{serial:09d}"
     digit = int(ean.calc_check_digit(body))
     return body + str(digit if valid else (digit + 1) % 10)
+
+
+def test_a_created_since_range_runs_to_the_simulated_now_not_the_wall_clock(sandbox):
+    wall_clock_now = datetime.now(UTC)
+    call_command("sandbox", "advance", "--days", "4", stdout=StringIO())  # at least two weekdays
+    with connections.amazon_client() as client:
+        orders = list(
+            client.iter_purchase_orders(
+                created_after=wall_clock_now - timedelta(hours=1), include_details=True
+            )
+        )
+    created = [o.details.purchase_order_date for o in orders if o.details is not None]
+    # Amazon's simulated days lie after the real now: their orders are part of "since the last sync".
+    assert any(when > wall_clock_now for when in created), created
 
 
 def test_amazons_refusals_come_back_as_failed_transactions_and_typed_rejections(sandbox):

@@ -54,6 +54,7 @@ def amazon_client(*, retry_writes: bool = True) -> AmazonVendorClient:
     if not settings.SANDBOX:
         return AmazonVendorClient(AmazonConfig.from_settings(), retry_writes=retry_writes)
     from vendorsync.sandbox.amazon import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+    from vendorsync.sandbox.clock import SimClock
 
     config = AmazonConfig.from_settings(
         client_id=DEMO_CLIENT_ID,
@@ -65,6 +66,10 @@ def amazon_client(*, retry_writes: bool = True) -> AmazonVendorClient:
     return AmazonVendorClient(
         config,
         transport=httpx.WSGITransport(app=_amazon_app(str(_sandbox_dir()))),
+        # "Now" is the simulated now (`sandbox advance` moves it ahead of the wall clock): a
+        # one-sided range ("changed since the last sync") must end there, or every PO the
+        # simulator made after the real now would be left out.
+        utc_now=SimClock(_sandbox_dir() / "clock.json").now,
         retry_writes=retry_writes,
     )
 
