@@ -103,3 +103,23 @@ def test_concurrent_raises_leave_one_open_case_per_key():
     assert results.count(True) == 1
     case = ExceptionCase.objects.get(dedupe_key="po:RACE:ack")
     assert case.occurrences == threads_count
+
+
+@pytest.mark.django_db
+def test_a_flow_that_sees_the_cause_gone_resolves_the_case_and_says_so():
+    from decimal import Decimal
+
+    from vendorsync import services
+    from vendorsync.models import ExceptionStatus
+
+    case, _ = services.exception_raise(
+        kind="sku_asin_gap",
+        dedupe_key="gap:PO1:1",
+        message="ASIN B0 maps to no item",
+        amount_at_risk=Decimal("12.50"),
+    )
+    assert case.amount_at_risk == Decimal("12.50")
+    resolved = services.exception_clear(dedupe_key="gap:PO1:1", note="Cross-reference added; PO revalidated.")
+    assert resolved.status == ExceptionStatus.RESOLVED and resolved.auto_resolved
+    assert resolved.resolution_note == "Cross-reference added; PO revalidated."
+    assert services.exception_clear(dedupe_key="gap:PO1:1", note="again") is None

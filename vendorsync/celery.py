@@ -28,6 +28,11 @@ def _prepare(sender: Celery, **kwargs: object) -> None:
             "task": "vendorsync.tasks.relay_outbox",
             "schedule": float(settings.OUTBOX_SWEEP_SECONDS),
         },
+        # One entry for every sync flow: the task asks the flow registry which flows are due.
+        "sync-due-flows": {
+            "task": "vendorsync.tasks.sync_due",
+            "schedule": float(settings.SYNC_SWEEP_SECONDS),
+        },
         # Expired export files are deleted within ten minutes of their expiry.
         "exports-sweep": {"task": "vendorsync.tasks.sweep_exports", "schedule": 600.0},
     }

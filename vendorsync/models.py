@@ -162,6 +162,8 @@ class ExceptionCase(models.Model):
     subject_id = models.CharField(max_length=100, blank=True)
     message = models.TextField()
     details = models.JSONField(default=dict, blank=True)
+    # What the problem puts at risk (a chargeback, a claim, a line's value), for sorting the queue.
+    amount_at_risk = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
     occurrences = models.PositiveIntegerField(default=1)
@@ -267,6 +269,11 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+    @property
+    def counts_summary(self) -> str:
+        """The counts as words ("orders 12, lines 240"), for people rather than JSON."""
+        return ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in self.counts.items())
 
     @property
     def duration_seconds(self) -> float | None:

@@ -30,18 +30,27 @@ from vendorsync.models import OutboxMessage, Team
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[OutboxMessage], DeliveryResult]
+# Looks the record a message writes up in the remote system by its external id: the result when it is
+# there, None when it is not. Called before a retry after an ambiguous outcome.
+Lookup = Callable[[OutboxMessage], DeliveryResult | None]
 _HANDLERS: dict[tuple[str, str], Handler] = {}
 _OWNERS: dict[tuple[str, str], str] = {}
+_LOOKUPS: dict[tuple[str, str], Lookup] = {}
 
 
 def register_handler(
-    target: str, operation: str, *, owner_team: str = Team.OPS
+    target: str, operation: str, *, owner_team: str = Team.OPS, lookup: Lookup | None = None
 ) -> Callable[[Handler], Handler]:
-    """Register the delivery of one operation; ``owner_team`` gets the exception when it fails for good."""
+    """Register the delivery of one operation; ``owner_team`` gets the exception when it fails for good.
+
+    ``lookup`` finds the record by its external id in the remote system (see :data:`Lookup`).
+    """
 
     def decorator(func: Handler) -> Handler:
         _HANDLERS[(target, operation)] = func
         _OWNERS[(target, operation)] = owner_team
+        if lookup is not None:
+            _LOOKUPS[(target, operation)] = lookup
         return func
 
     return decorator

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -95,10 +96,12 @@ def exception_raise(
     details: dict[str, Any] | None = None,
     severity: str = Severity.MEDIUM,
     owner_team: str | None = None,
+    amount_at_risk: Decimal | None = None,
 ) -> tuple[ExceptionCase, bool]:
     """Open a case for a problem, or touch the open one with the same dedupe key.
 
-    Returns ``(case, created)``. Safe under concurrent raises: the partial unique index admits
+    ``subject_type`` is the subject's model label (``orders.purchaseorder``) and ``subject_id`` its
+    ``public_id``, so the case can link to it. Returns ``(case, created)``. Safe under concurrent raises: the partial unique index admits
     one open case per key, and the loser of a race touches the winner's case instead.
     """
     for _attempt in range(3):
@@ -110,7 +113,9 @@ def exception_raise(
                     .first()
                 )
                 if existing is not None:
-                    return _touch(existing, message=message, details=details), False
+                    return _touch(
+                        existing, message=message, details=details, amount_at_risk=amount_at_risk
+                    ), False
                 case = ExceptionCase.objects.create(
                     kind=kind,
                     owner_team=owner_team or owner_for_kind(kind),
@@ -120,6 +125,7 @@ def exception_raise(
                     subject_id=subject_id,
                     message=message,
                     details=details or {},
+                    amount_at_risk=amount_at_risk,
                 )
                 audit_record(
                     actor=None,
@@ -133,9 +139,17 @@ def exception_raise(
     raise RuntimeError(f"Could not raise or touch the exception for {dedupe_key!r}.")
 
 
-def _touch(case: ExceptionCase, *, message: str | None, details: dict[str, Any] | None) -> ExceptionCase:
+def _touch(
+    case: ExceptionCase,
+    *,
+    message: str | None,
+    details: dict[str, Any] | None,
+    amount_at_risk: Decimal | None = None,
+) -> ExceptionCase:
     now = timezone.now()
     fields: dict[str, Any] = {"occurrences": F("occurrences") + 1, "last_seen_at": now}
+    if amount_at_risk is not None:
+        fields["amount_at_risk"] = amount_at_risk
     if message:
         fields["message"] = message
     if details is not None:
@@ -183,6 +197,20 @@ def exception_resolve(
     return _close(
         case, actor=actor, status=ExceptionStatus.RESOLVED, note=note, auto=auto, action="exception.resolved"
     )
+
+
+def exception_clear(*, dedupe_key: str, note: str) -> ExceptionCase | None:
+    """A flow saw the cause of a problem go away: resolve its open case, saying why (``auto``).
+
+    Returns the resolved case, or None when no case was open for the key.
+    """
+    case = ExceptionCase.objects.open().filter(dedupe_key=dedupe_key).first()
+    if case is None:
+        return None
+    try:
+        return exception_resolve(case=case, actor=None, note=note, auto=True)
+    except ValidationError:
+        return None  # closed by someone else in the meantime
 
 
 def exception_dismiss(*, case: ExceptionCase, actor: Any, reason: str) -> ExceptionCase:

@@ -134,6 +134,10 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env_int("VENDORSYNC_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ...and an address after this many failures across all user names (password spraying); see
+# vendorsync/login_throttle.py for why this is a handler rather than a second lockout parameter.
+AXES_HANDLER = "vendorsync.login_throttle.AccountAndAddressHandler"
+AXES_ADDRESS_FAILURE_LIMIT = env_int("VENDORSYNC_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -147,6 +151,32 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 
 SESSION_COOKIE_AGE = env_int("VENDORSYNC_SESSION_IDLE_SECONDS", 8 * 3600, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
+
+# --- Email (set-password links) -------------------------------------------------------------------
+# Development prints mail (the set-password links) on the web server's console; production sends it.
+_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+_MAIL_BACKEND = env_str(
+    "VENDORSYNC_EMAIL_BACKEND",
+    _SMTP_BACKEND if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+MAILERS = {
+    "default": {
+        "BACKEND": _MAIL_BACKEND,
+        "OPTIONS": {
+            "host": env_str("VENDORSYNC_SMTP_HOST", "localhost"),
+            "port": env_int("VENDORSYNC_SMTP_PORT", 587 if PRODUCTION else 25, minimum=1),
+            "username": env_str("VENDORSYNC_SMTP_USER", ""),
+            "password": env_str("VENDORSYNC_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("VENDORSYNC_SMTP_TLS", PRODUCTION),
+            "timeout": 20,
+        }
+        if _MAIL_BACKEND == _SMTP_BACKEND
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("VENDORSYNC_MAIL_FROM", "VendorSync <vendorsync@localhost>")
+# A set-password link works once (the token changes with the password) and for this long.
+PASSWORD_RESET_TIMEOUT = env_int("VENDORSYNC_PASSWORD_LINK_SECONDS", 3 * 24 * 3600, minimum=600)
 
 # --- Security headers -----------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
@@ -256,6 +286,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 OUTBOX_SWEEP_SECONDS = env_int("VENDORSYNC_OUTBOX_SWEEP_SECONDS", 30, minimum=1)
 OUTBOX_MAX_ATTEMPTS = env_int("VENDORSYNC_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 OUTBOX_BATCH_SIZE = env_int("VENDORSYNC_OUTBOX_BATCH_SIZE", 50, minimum=1)
+# How often beat asks the flow registry which sync flows are due (each flow has its own interval).
+SYNC_SWEEP_SECONDS = env_int("VENDORSYNC_SYNC_SWEEP_SECONDS", 30, minimum=5)
 # A relay run stops starting deliveries when the soft time limit could no longer cover one more
 # connector call (whose own budget is 90 s by default) and puts the rest back in the queue.
 OUTBOX_RELAY_BUDGET_SECONDS = max(10, CELERY_TASK_SOFT_TIME_LIMIT - 100)

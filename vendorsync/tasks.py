@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
+from vendorsync import flows
 from vendorsync.export_jobs import export_job_build, export_jobs_sweep
 from vendorsync.outbox import relay_once
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="vendorsync.tasks.relay_outbox", ignore_result=True)
@@ -17,6 +22,29 @@ def relay_outbox() -> dict[str, int]:
 def ping(value: str) -> str:
     """Health check of the broker and a worker: returns what it was given, reversed."""
     return value[::-1]
+
+
+@shared_task(name="vendorsync.tasks.run_flow", ignore_result=True)
+def run_flow(name: str, actor_id: int | None = None) -> dict[str, object]:
+    """Run one sync flow in the worker (beat's due sweep and the "Sync now" button queue this)."""
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        run = flows.run_flow(name, actor=actor)
+    except flows.FlowBusy as exc:
+        logger.info("%s", exc)
+        return {"flow": name, "skipped": str(exc)}
+    return {"flow": name, "outcome": run.outcome, "counts": run.counts}
+
+
+@shared_task(name="vendorsync.tasks.sync_due", ignore_result=True)
+def sync_due() -> list[str]:
+    """Beat's one sync entry: queue every flow whose interval has passed since it last started."""
+    due = [flow.name for flow in flows.due_flows()]
+    for name in due:
+        run_flow.delay(name)
+    return due
 
 
 @shared_task(name="vendorsync.tasks.build_export", ignore_result=True)

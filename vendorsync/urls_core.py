@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from vendorsync import export_views, views
+from vendorsync import account_views, export_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,16 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path(
+        "password/set/<uidb64>/<token>/",
+        account_views.SetPasswordView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/set/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("exceptions/", views.exceptions, name="exceptions"),
     path("exceptions/<uuid:public_id>/", views.exception_detail, name="exception_detail"),
@@ -19,6 +29,7 @@ urlpatterns = [
         name="exception_action",
     ),
     path("sync/", views.sync_runs, name="sync_runs"),
+    path("sync/flows/<str:name>/run/", views.sync_flow_now, name="sync_flow_now"),
     path("sync/outbox/<uuid:public_id>/requeue/", views.outbox_requeue, name="outbox_requeue"),
     path("audit/", views.audit_log, name="audit_log"),
     path("settings/", views.settings_page, name="settings"),

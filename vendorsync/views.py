@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
-from vendorsync import services
+from vendorsync import flows, services
 from vendorsync.access import can_work, get_exception_for, require_perm
 from vendorsync.exports import register_export, table_xlsx_response
 from vendorsync.filters import AuditFilter, ExceptionFilter
@@ -163,13 +163,48 @@ def exception_action(request: HttpRequest, public_id: str, action: str) -> HttpR
     return redirect(case.get_absolute_url())
 
 
+def _may_run(user: Any, flow: flows.Flow) -> bool:
+    return bool(user.has_perm(perm(flow.run_permission)) or user.has_perm(perm("manage_settings")))
+
+
+def _flow_rows(user: Any) -> list[dict[str, Any]]:
+    rows = flows.flow_status()
+    for row in rows:
+        row["may_run"] = _may_run(user, row["flow"])
+    return rows
+
+
 @require_perm("view_sync")
+@vary_on_headers("HX-Request")
 def sync_runs(request: HttpRequest) -> HttpResponse:
+    if request.htmx and request.GET.get("part") == "flows":
+        return render(request, "vendorsync/sync_runs.html#flows", {"flow_rows": _flow_rows(request.user)})
     runs = SyncRunTable(SyncRun.objects.all(), prefix="runs-")
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(runs)
     outbox = OutboxTable(OutboxMessage.objects.all(), prefix="outbox-")
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(outbox)
-    return render(request, "vendorsync/sync_runs.html", {"runs": runs, "outbox": outbox})
+    return render(
+        request,
+        "vendorsync/sync_runs.html",
+        {"runs": runs, "outbox": outbox, "flow_rows": _flow_rows(request.user)},
+    )
+
+
+@require_POST
+@require_perm("work_orders", "prepare_postings", "manage_settings")
+def sync_flow_now(request: HttpRequest, name: str) -> HttpResponse:
+    """ "Sync now": queue the flow in the worker; the flows panel shows the run when it finishes."""
+    try:
+        flow = flows.get_flow(name)
+    except KeyError:
+        raise Http404("No such flow.") from None
+    if not _may_run(request.user, flow):
+        raise PermissionDenied(f"Your role cannot run the {flow.label} sync.")
+    from vendorsync.tasks import run_flow
+
+    run_flow.delay(flow.name, request.user.pk)
+    messages.success(request, f"{flow.label} sync queued; its result appears below when it finishes.")
+    return redirect("sync_runs")
 
 
 @require_POST
