@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vendorsync', '0002_audit_append_only'),
+        ('vendorsync', '0003_exception_amount_at_risk'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
