@@ -21,7 +21,7 @@ RUN VENDORSYNC_ENV=production \
     CELERY_BROKER_URL=memory:// \
     python manage.py collectstatic --noinput -v 0 \
     && test -s /app/staticfiles/staticfiles.json \
-    && useradd --system --home /app vendorsync && mkdir -p /app/var && chown vendorsync /app/var
+    && useradd --system --home /app vendorsync && mkdir -p /app/var/exports && chown -R vendorsync /app/var
 USER vendorsync
 EXPOSE 8000
 CMD ["gunicorn", "vendorsync.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]

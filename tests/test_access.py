@@ -238,7 +238,8 @@ def test_an_admin_can_give_only_vendorsync_roles_and_cannot_edit_themselves(pers
     client.force_login(personas["admin"])
     form, _ = _change_form_data(client, personas["ops"])
     offered = {label for _, label in form.fields["groups"].choices}
-    assert offered == {"admin", "finance", "finance_approver", "ops"}
+    # never "admin" (granted on the server) nor a group outside VendorSync's roles
+    assert offered == {"finance", "finance_approver", "ops"}
     own = client.get(reverse("admin:auth_user_change", args=[personas["admin"].pk]))
     assert "groups" not in own.context["adminform"].form.fields  # their own account is view-only
     response = client.post(
@@ -247,24 +248,31 @@ def test_an_admin_can_give_only_vendorsync_roles_and_cannot_edit_themselves(pers
     assert response.status_code == 403
 
 
-def test_a_password_reset_by_an_admin_is_audited(personas):
+def test_a_password_reset_by_an_admin_emails_a_link_and_is_audited(
+    personas, mailoutbox, django_capture_on_commit_callbacks
+):
     from vendorsync.models import AuditEvent
 
     client = Client()
     client.force_login(personas["admin"])
     target = personas["approver"]
-    response = client.post(
-        reverse("admin:auth_user_password_change", args=[target.pk]),
-        {
-            "password1": "A-new-long-password-77",
-            "password2": "A-new-long-password-77",
-            "usable_password": "true",
-        },
-    )
+    target.email = "appr@example.com"
+    target.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:auth_user_password_change", args=[target.pk]),
+            {
+                "password1": "A-new-long-password-77",
+                "password2": "A-new-long-password-77",
+                "usable_password": "true",
+            },
+        )
     assert response.status_code == 302
     target.refresh_from_db()
-    assert target.check_password("A-new-long-password-77")
-    event = AuditEvent.objects.get(action="user.password_reset")
+    assert not target.check_password("A-new-long-password-77")  # the admin's password is ignored
+    assert target.check_password("correct-horse-battery")
+    assert [m.to for m in mailoutbox] == [["appr@example.com"]]
+    event = AuditEvent.objects.get(action="user.password_link_sent")
     assert event.actor == personas["admin"] and event.subject_id == target.username
 
 

@@ -33,6 +33,8 @@ def _prepare(sender: Celery, **kwargs: object) -> None:
             "task": "vendorsync.tasks.sync_due",
             "schedule": float(settings.SYNC_SWEEP_SECONDS),
         },
+        # Expired export files are deleted within ten minutes of their expiry.
+        "exports-sweep": {"task": "vendorsync.tasks.sweep_exports", "schedule": 600.0},
     }
 
 

@@ -10,11 +10,8 @@ Sync flows and outbox handlers call ``amazon_client()`` / ``netsuite_client()`` 
 clients themselves, so nothing is hard-wired to the simulators. Each call returns a new client with
 its own connection pool: use it as a context manager (``with netsuite_client() as client:``) so the
 pool is closed when the work is done. Access tokens and rate-limit buckets are shared per process
-whatever the number of client objects.
-
-Outbox handlers pass ``retry_writes=False``: the client then sends a write once and raises its
-typed error, and the outbox (which looks the record up after an ambiguous outcome) owns the
-retries and the write budget. Sync flows keep the default.
+whatever the number of client objects. Outbox handlers pass ``retry_writes=False``: the outbox owns
+the retries of its writes (one HTTP attempt per delivery attempt), while reads still retry.
 """
 
 from __future__ import annotations
@@ -53,9 +50,11 @@ def _netsuite_app(store_dir: str) -> Any:
 
 
 def amazon_client(*, retry_writes: bool = True) -> AmazonVendorClient:
+    """A new SP-API client. ``retry_writes=False`` for outbox handlers: one attempt per POST."""
     if not settings.SANDBOX:
         return AmazonVendorClient(AmazonConfig.from_settings(), retry_writes=retry_writes)
     from vendorsync.sandbox.amazon import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+    from vendorsync.sandbox.clock import SimClock
 
     config = AmazonConfig.from_settings(
         client_id=DEMO_CLIENT_ID,
@@ -67,11 +66,16 @@ def amazon_client(*, retry_writes: bool = True) -> AmazonVendorClient:
     return AmazonVendorClient(
         config,
         transport=httpx.WSGITransport(app=_amazon_app(str(_sandbox_dir()))),
+        # "Now" is the simulated now (`sandbox advance` moves it ahead of the wall clock): a
+        # one-sided range ("changed since the last sync") must end there, or every PO the
+        # simulator made after the real now would be left out.
+        utc_now=SimClock(_sandbox_dir() / "clock.json").now,
         retry_writes=retry_writes,
     )
 
 
 def netsuite_client(*, retry_writes: bool = True) -> NetSuiteClient:
+    """A new NetSuite client. ``retry_writes=False`` for outbox handlers: one attempt per write."""
     if not settings.SANDBOX:
         return NetSuiteClient(NetSuiteConfig.from_settings(), retry_writes=retry_writes)
     from vendorsync.sandbox import netsuite as simulator

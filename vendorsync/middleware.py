@@ -1,4 +1,4 @@
-"""Request id for correlating a request with the audit rows and log lines it produced."""
+"""Request id for correlating a request with the audit rows and log lines it produced; no-store caching."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import contextvars
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
@@ -29,4 +31,21 @@ class RequestIdMiddleware:
         finally:
             current_request_id.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every app page and download, so a shared or back-button cache
+    never keeps finance data or an export after logout. Static files are left cacheable (they are
+    public and fingerprinted in production; WhiteNoise serves them before this runs anyway).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(self.static_prefix):
+            patch_cache_control(response, no_store=True)
         return response

@@ -311,3 +311,70 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+
+
+ACTIVE_EXPORT_STATUSES = (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+
+class ExportJob(models.Model):
+    """An XLSX export too large for a request, built by a Celery worker (``vendorsync.export_jobs``).
+
+    The worker rebuilds the table from ``name`` (a registered export) and ``params`` (the list's
+    querystring: filters and sort), as ``user``, whose permission it checks again. One active
+    (queued or running) job per user, enforced by a partial unique index.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100, help_text="The registered export (vendorsync.exports).")
+    params = models.TextField(blank=True, help_text="The list's querystring: filters and sort.")
+    status = models.CharField(
+        max_length=20, choices=ExportStatus.choices, default=ExportStatus.QUEUED, db_index=True
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=255, blank=True, help_text="Name in the 'exports' storage.")
+    file_size = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_export_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} export {self.public_id} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("export_detail", args=[self.public_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_EXPORT_STATUSES
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)

@@ -2,7 +2,8 @@
 
 `finance` prepares postings, `finance_approver` approves them (a second person), `ops` owns the
 order flow and its exceptions, `admin` maintains mappings, users and connection settings.
-A user may hold several roles; the demo `approver` holds finance and finance_approver.
+A user may hold several roles (the demo `approver` holds finance and finance_approver), except
+that `admin` never goes with a finance role; roles change only through `vendorsync/users.py`.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 }
 
 
-# Admins manage people in Django's user administration; they are staff, never superusers, so
-# segregation of duties holds for them too (an admin cannot approve a posting).
+# Admins manage people in Django's user administration, which the admin role opens by itself
+# (`admin_site.py`): they are neither staff nor superusers, and the admin role excludes the finance
+# roles (`users.py`), so segregation of duties holds for them too (an admin cannot approve a posting).
 ADMIN_AUTH_PERMISSIONS = ("view_user", "add_user", "change_user", "view_group")
 
 

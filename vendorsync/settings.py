@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "vendorsync.middleware.RequestIdMiddleware",
+    "vendorsync.middleware.NoStoreMiddleware",
     # Axes must be last: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -133,6 +134,10 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env_int("VENDORSYNC_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ...and an address after this many failures across all user names (password spraying); see
+# vendorsync/login_throttle.py for why this is a handler rather than a second lockout parameter.
+AXES_HANDLER = "vendorsync.login_throttle.AccountAndAddressHandler"
+AXES_ADDRESS_FAILURE_LIMIT = env_int("VENDORSYNC_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -146,6 +151,32 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 
 SESSION_COOKIE_AGE = env_int("VENDORSYNC_SESSION_IDLE_SECONDS", 8 * 3600, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
+
+# --- Email (set-password links) -------------------------------------------------------------------
+# Development prints mail (the set-password links) on the web server's console; production sends it.
+_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+_MAIL_BACKEND = env_str(
+    "VENDORSYNC_EMAIL_BACKEND",
+    _SMTP_BACKEND if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+MAILERS = {
+    "default": {
+        "BACKEND": _MAIL_BACKEND,
+        "OPTIONS": {
+            "host": env_str("VENDORSYNC_SMTP_HOST", "localhost"),
+            "port": env_int("VENDORSYNC_SMTP_PORT", 587 if PRODUCTION else 25, minimum=1),
+            "username": env_str("VENDORSYNC_SMTP_USER", ""),
+            "password": env_str("VENDORSYNC_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("VENDORSYNC_SMTP_TLS", PRODUCTION),
+            "timeout": 20,
+        }
+        if _MAIL_BACKEND == _SMTP_BACKEND
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("VENDORSYNC_MAIL_FROM", "VendorSync <vendorsync@localhost>")
+# A set-password link works once (the token changes with the password) and for this long.
+PASSWORD_RESET_TIMEOUT = env_int("VENDORSYNC_PASSWORD_LINK_SECONDS", 3 * 24 * 3600, minimum=600)
 
 # --- Security headers -----------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
@@ -175,8 +206,16 @@ if PRODUCTION:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
     SESSION_COOKIE_AGE = env_int("VENDORSYNC_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 
-# An XLSX export is built in the request (~4,700 rows/s): beyond this, ask for a narrower filter.
+# XLSX exports (~4,700 rows/s): up to EXPORT_INLINE_ROWS rows are built in the request (under half a
+# second); larger ones become an ExportJob built by a Celery worker, so no web worker is held for
+# seconds. Beyond EXPORT_MAX_ROWS the user is asked for a narrower filter.
 EXPORT_MAX_ROWS = env_int("VENDORSYNC_EXPORT_MAX_ROWS", 100_000, minimum=1)
+EXPORT_INLINE_ROWS = env_int("VENDORSYNC_EXPORT_INLINE_ROWS", 2_000, minimum=0)
+EXPORT_TTL_HOURS = env_int("VENDORSYNC_EXPORT_TTL_HOURS", 24, minimum=1)
+# Web and worker must share this folder (docker-compose mounts one volume in both).
+EXPORT_DIR = Path(env_str("VENDORSYNC_EXPORT_DIR", str(VAR_DIR / "exports")))
+# The Celery queue export jobs go to: "celery" (the default queue) unless a dedicated worker serves them.
+EXPORT_QUEUE = env_str("VENDORSYNC_EXPORT_QUEUE", "celery")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -201,6 +240,11 @@ STORAGES = {
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
+    },
+    # Finished XLSX exports; swap the backend (e.g. object storage) when workers run on other machines.
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(EXPORT_DIR), "file_permissions_mode": 0o600},
     },
 }
 

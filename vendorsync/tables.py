@@ -6,7 +6,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from vendorsync.models import AuditEvent, ExceptionCase, OutboxMessage, SyncRun
+from vendorsync.exports import export_title
+from vendorsync.models import AuditEvent, ExceptionCase, ExportJob, OutboxMessage, SyncRun
 
 
 class ExceptionTable(tables.Table):
@@ -94,3 +95,31 @@ class AuditTable(tables.Table):
         fields = ("at", "actor_label", "action", "subject_type", "subject_id", "reason", "request_id")
         order_by = ("-at",)
         empty_text = "No audit events yet."
+
+
+class ExportJobTable(tables.Table):
+    name = tables.Column(verbose_name="Export", linkify=lambda record: record.get_absolute_url())
+    rows_total = tables.Column(verbose_name="Rows", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    status = tables.TemplateColumn(
+        '<span class="badge {{ record.status }}">{{ record.get_status_display }}</span>',
+        verbose_name="Status",
+    )
+    created_at = tables.DateTimeColumn(verbose_name="Requested")
+    finished_at = tables.DateTimeColumn(verbose_name="Finished")
+    expires_at = tables.DateTimeColumn(verbose_name="File kept until")
+    download = tables.TemplateColumn(
+        '{% if record.status == "done" %}<a href="{% url "export_download" record.public_id %}">Download</a>'
+        "{% endif %}",
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = ExportJob
+        fields = ("name", "created_at", "status", "rows_total", "finished_at", "expires_at", "download")
+        order_by = ("-created_at",)
+        empty_text = "You have not exported anything large yet. Lists export from their Export XLSX button."
+
+    def render_name(self, record: ExportJob) -> str:
+        return export_title(record.name)

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from vendorsync import flows
+from vendorsync.export_jobs import export_job_build, export_jobs_sweep
 from vendorsync.outbox import relay_once
 
 logger = logging.getLogger(__name__)
@@ -44,3 +45,15 @@ def sync_due() -> list[str]:
     for name in due:
         run_flow.delay(name)
     return due
+
+
+@shared_task(name="vendorsync.tasks.build_export", ignore_result=True)
+def build_export(job_id: int) -> None:
+    """Build one XLSX export job (idempotent: a job that is no longer queued is left alone)."""
+    export_job_build(job_id=job_id)
+
+
+@shared_task(name="vendorsync.tasks.sweep_exports", ignore_result=True)
+def sweep_exports() -> dict[str, int]:
+    """Delete expired export files and fail export jobs whose worker vanished."""
+    return export_jobs_sweep().as_dict()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from vendorsync import views
+from vendorsync import account_views, export_views, views
 from vendorsync.outbox import views as outbox_views
 
 urlpatterns = [
@@ -11,6 +11,16 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path(
+        "password/set/<uidb64>/<token>/",
+        account_views.SetPasswordView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/set/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("exceptions/", views.exceptions, name="exceptions"),
     path("exceptions/<uuid:public_id>/", views.exception_detail, name="exception_detail"),
@@ -25,4 +35,7 @@ urlpatterns = [
     path("sync/outbox/resend/", outbox_views.outbox_resend_filtered, name="outbox_resend_filtered"),
     path("audit/", views.audit_log, name="audit_log"),
     path("settings/", views.settings_page, name="settings"),
+    path("exports/", export_views.my_exports, name="my_exports"),
+    path("exports/<uuid:public_id>/", export_views.export_detail, name="export_detail"),
+    path("exports/<uuid:public_id>/download/", export_views.export_download, name="export_download"),
 ]

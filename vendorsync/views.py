@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -19,7 +19,7 @@ from django_tables2 import RequestConfig
 
 from vendorsync import flows, services
 from vendorsync.access import can_work, get_exception_for, require_perm
-from vendorsync.exports import table_xlsx_response
+from vendorsync.exports import register_export, table_xlsx_response
 from vendorsync.filters import AuditFilter, ExceptionFilter
 from vendorsync.models import (
     AuditEvent,
@@ -102,16 +102,24 @@ def _latest_runs_per_flow() -> list[dict[str, Any]]:
     ]
 
 
-@require_perm("view_exceptions")
-@vary_on_headers("HX-Request")
-def exceptions(request: HttpRequest) -> HttpResponse:
+def _exception_list(query: QueryDict) -> tuple[ExceptionFilter, ExceptionTable]:
     queryset = ExceptionCase.objects.select_related("assignee")
-    filterset = ExceptionFilter(request.GET or None, queryset=queryset)
+    filterset = ExceptionFilter(query or None, queryset=queryset)
     if filterset.is_bound and not filterset.is_valid():
         qs = queryset.none()
     else:
         qs = filterset.qs
-    table = ExceptionTable(qs)
+    return filterset, ExceptionTable(qs)
+
+
+# A worker rebuilds big exports from the same construction as the page (vendorsync.exports).
+register_export("exceptions", lambda user, query: _exception_list(query)[1], perms=("view_exceptions",))
+
+
+@require_perm("view_exceptions")
+@vary_on_headers("HX-Request")
+def exceptions(request: HttpRequest) -> HttpResponse:
+    filterset, table = _exception_list(request.GET)
     if request.GET.get("export") == "xlsx":
         return table_xlsx_response(request, table, "exceptions")
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
@@ -204,12 +212,22 @@ def sync_flow_now(request: HttpRequest, name: str) -> HttpResponse:
     return redirect("sync_runs")
 
 
-@require_perm("view_audit")
-def audit_log(request: HttpRequest) -> HttpResponse:
-    filterset = AuditFilter(request.GET or None, queryset=AuditEvent.objects.all())
+def _audit_list(query: QueryDict) -> tuple[AuditFilter, AuditTable]:
+    filterset = AuditFilter(query or None, queryset=AuditEvent.objects.all())
     table = AuditTable(
         filterset.qs if filterset.is_valid() or not filterset.is_bound else AuditEvent.objects.none()
     )
+    return filterset, table
+
+
+register_export(
+    "audit-log", lambda user, query: _audit_list(query)[1], perms=("view_audit",), title="Audit log"
+)
+
+
+@require_perm("view_audit")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    filterset, table = _audit_list(request.GET)
     if request.GET.get("export") == "xlsx":
         return table_xlsx_response(request, table, "audit-log")
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)

@@ -13,7 +13,7 @@ from vendorsync.amazon import AmazonConfig, AmazonVendorClient, bucket_for
 from vendorsync.amazon.errors import AmazonRejectedError, AmazonResponseError, AmazonRetryableError
 from vendorsync.errors import RejectedError, RetryableError
 
-from .builders import acknowledgement
+from .builders import acknowledgement, invoice, shipment_confirmation
 from .conftest import BASE_URL, FakeClock, FakeSleep, load_fixture
 
 TX_URL = f"{BASE_URL}/vendor/transactions/v1/transactions/tx-9"
@@ -75,9 +75,9 @@ def test_5xx_is_retried_with_growing_backoff_then_raises_retryable(
     assert route.call_count == config.max_attempts == 4
     backoffs = [s for s in sleep.calls if s > 0]
     assert len(backoffs) == 3
-    # exponential: 0.5·2^(n-1) plus at most 0.5 of jitter
+    # exponential ceilings 0.5·2^(n-1), each jittered by ×0.5..×1.5 (vendorsync.http_retry)
     for n, slept in enumerate(backoffs, start=1):
-        assert 0.5 * 2 ** (n - 1) <= slept <= 0.5 * 2 ** (n - 1) + 0.5
+        assert 0.5 * 0.5 * 2 ** (n - 1) <= slept <= 1.5 * 0.5 * 2 ** (n - 1)
     error = excinfo.value
     assert error.status == 503
     assert error.retry_after is not None and error.retry_after > 0
@@ -222,15 +222,17 @@ def test_backoff_sleeps_are_capped_at_max_sleep(
     amazon.get(TX_URL).respond(503)
 
     with (
-        _client(config, clock, sleep, backoff_initial=8.0, backoff_max=60.0, max_attempts=4) as client,
+        _client(config, clock, sleep, backoff_initial=8.0, backoff_max=60.0, max_attempts=5) as client,
         pytest.raises(RetryableError),
     ):
         client.get_transaction("tx-9")
 
-    first, second, third = sleep.calls
-    assert 8.0 <= first <= 16.0
-    assert 16.0 <= second <= 20.0
-    assert third == config.max_sleep == 20.0  # 32 s of backoff, capped
+    # ceilings 8, 16, 32, 64 s, each ×0.5..×1.5, then capped at max_sleep
+    first, second, third, fourth = sleep.calls
+    assert 4.0 <= first <= 12.0
+    assert 8.0 <= second <= 20.0
+    assert 16.0 <= third <= 20.0
+    assert fourth == config.max_sleep == 20.0  # at least 32 s of backoff, capped
 
 
 def test_a_short_budget_means_no_retry_at_all(
@@ -252,3 +254,74 @@ def test_the_budget_settings_are_validated(config: AmazonConfig) -> None:
     with pytest.raises(ValueError, match="max_sleep"):
         dataclasses.replace(config, max_sleep=-1)
     assert (config.call_budget, config.max_sleep) == (90.0, 20.0)
+
+
+# -- retry_writes=False: the outbox owns the retries of a write ----------------------------------
+
+INVOICE_URL = f"{BASE_URL}/vendor/payments/v1/invoices"
+SHIPMENT_URL = f"{BASE_URL}/vendor/shipping/v1/shipmentConfirmations"
+
+
+def _single_write_client(config: AmazonConfig, clock: FakeClock, sleep: FakeSleep) -> AmazonVendorClient:
+    return AmazonVendorClient(config, clock=clock, sleep=sleep, rng=random.Random(3), retry_writes=False)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.Response(503),
+        httpx.Response(429, headers={"Retry-After": "1"}),
+        httpx.ReadTimeout("read timed out"),
+        httpx.ConnectError("refused"),
+    ],
+    ids=["503", "429", "timeout", "connect"],
+)
+def test_without_write_retries_a_post_makes_one_attempt_and_raises_its_typed_error(
+    config: AmazonConfig, amazon: respx.MockRouter, clock: FakeClock, sleep: FakeSleep, failure: object
+) -> None:
+    kwargs = {"side_effect": failure} if isinstance(failure, Exception) else {"return_value": failure}
+    routes = [
+        amazon.post(ACK_URL).mock(**kwargs),
+        amazon.post(INVOICE_URL).mock(**kwargs),
+        amazon.post(SHIPMENT_URL).mock(**kwargs),
+    ]
+
+    with _single_write_client(config, clock, sleep) as client:
+        for submit in (
+            lambda: client.submit_acknowledgement(acknowledgement()),
+            lambda: client.submit_invoices(invoice()),
+            lambda: client.submit_shipment_confirmations(shipment_confirmation()),
+        ):
+            with pytest.raises(AmazonRetryableError) as excinfo:
+                submit()
+            assert "gave up after 1 attempt)" in str(excinfo.value)
+            assert excinfo.value.retry_after is not None  # the outbox still gets a hint
+    assert [r.call_count for r in routes] == [1, 1, 1]
+    assert sleep.calls == []
+
+
+def test_without_write_retries_reads_still_retry(
+    config: AmazonConfig, amazon: respx.MockRouter, clock: FakeClock, sleep: FakeSleep
+) -> None:
+    route = amazon.get(TX_URL).mock(side_effect=[httpx.Response(503), httpx.Response(200, json=TX_BODY)])
+    with _single_write_client(config, clock, sleep) as client:
+        assert client.get_transaction("tx-9").status == "Success"
+    assert route.call_count == 2
+
+
+def test_without_write_retries_a_rejected_token_is_still_refreshed_once(
+    config: AmazonConfig, amazon: respx.MockRouter, clock: FakeClock, sleep: FakeSleep
+) -> None:
+    # Amazon refused the first request before processing it, so re-sending it with a fresh
+    # token is not a second write: the single attempt includes the refresh-once rule.
+    amazon.routes["lwa"].mock(
+        side_effect=[
+            httpx.Response(200, json={"access_token": f"Atza|t{n}", "expires_in": 3600}) for n in (1, 2)
+        ]
+    )
+    route = amazon.post(ACK_URL).mock(
+        side_effect=[httpx.Response(401), httpx.Response(202, json={"payload": {"transactionId": "tx-1"}})]
+    )
+    with _single_write_client(config, clock, sleep) as client:
+        assert client.submit_acknowledgement(acknowledgement()).transaction_id == "tx-1"
+    assert [c.request.headers["x-amz-access-token"] for c in route.calls] == ["Atza|t1", "Atza|t2"]

@@ -5,7 +5,7 @@ import pytest
 from tests.edi.support import AT, TO_AMAZON
 from tests.edi.test_writers import ACK
 from vendorsync.edi import ControlNumbers, parse_interchanges, write_855
-from vendorsync.edi.control_numbers import GROUP, INTERCHANGE, TRANSACTION, next_control_numbers, next_value
+from vendorsync.edi_numbers import GROUP, INTERCHANGE, TRANSACTION, next_control_numbers, next_value
 from vendorsync.models import Sequence
 
 

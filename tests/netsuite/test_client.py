@@ -416,3 +416,70 @@ def test_an_ambiguous_write_is_the_shared_ambiguous_write_error(client, netsuite
         client.create("salesOrder", {"externalId": "AMZPO-A"})
     assert isinstance(caught.value, NetSuiteAmbiguousWriteError)
     assert isinstance(caught.value, RetryableError)
+
+
+# -- retry_writes=False: the outbox owns the retries of a write ----------------------------------
+
+
+@pytest.fixture
+def single_write_client(config, sleeps):
+    with NetSuiteClient(
+        config, sleep=sleeps.append, clock=lambda: sum(sleeps), rng=random.Random(7), retry_writes=False
+    ) as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.Response(503),
+        httpx.Response(429, headers={"Retry-After": "1"}),
+        httpx.ConnectError("refused"),  # retried for a create by default: it never reached NetSuite
+        httpx.ReadTimeout("slow"),
+    ],
+    ids=["503", "429", "connect", "timeout"],
+)
+def test_without_write_retries_every_write_makes_one_attempt(single_write_client, netsuite, sleeps, failure):
+    kwargs = {"side_effect": failure} if isinstance(failure, Exception) else {"return_value": failure}
+    routes = [
+        netsuite.post(f"{RECORD}/salesOrder").mock(**kwargs),
+        netsuite.put(f"{RECORD}/salesOrder/eid:AMZ-PO-1").mock(**kwargs),
+        netsuite.patch(f"{RECORD}/salesOrder/7").mock(**kwargs),
+        netsuite.post(f"{RECORD}/salesOrder/7/!transform/itemFulfillment").mock(**kwargs),
+    ]
+    writes = [
+        lambda c: c.create("salesOrder", {"externalId": "AMZ-PO-1"}),
+        lambda c: c.upsert_by_external_id("salesOrder", "AMZ-PO-1", {"memo": "x"}),
+        lambda c: c.patch("salesOrder", "7", {"memo": "x"}),
+        lambda c: c.transform("salesOrder", "7", "itemFulfillment"),
+    ]
+    for write in writes:
+        with pytest.raises(RetryableError) as caught:
+            write(single_write_client)
+        assert caught.value.attempts == 1
+    assert [r.call_count for r in routes] == [1, 1, 1, 1]
+    assert sleeps == []
+
+
+def test_without_write_retries_a_rejection_is_still_a_rejection(single_write_client, netsuite):
+    netsuite.put(f"{RECORD}/salesOrder/eid:AMZ-PO-2").mock(
+        return_value=httpx.Response(400, json=error_body(400, "USER_ERROR", "Bad field.", "memo"))
+    )
+    with pytest.raises(NetSuiteRejectedError):
+        single_write_client.upsert_by_external_id("salesOrder", "AMZ-PO-2", {"memo": "x"})
+
+
+def test_without_write_retries_reads_and_suiteql_still_retry(single_write_client, netsuite, sleeps):
+    get_route = netsuite.get(f"{RECORD}/salesOrder/eid:AMZ-PO-3").mock(
+        side_effect=[httpx.Response(503), httpx.Response(200, json={"id": "12"})]
+    )
+    query_route = netsuite.post(SUITEQL).mock(
+        side_effect=[
+            httpx.Response(502),
+            httpx.Response(200, json={"items": [{"id": "1"}], "hasMore": False}),
+        ]
+    )
+    assert single_write_client.get_by_external_id("salesOrder", "AMZ-PO-3") == {"id": "12"}
+    assert list(single_write_client.suiteql("SELECT id FROM item ORDER BY id")) == [{"id": "1"}]
+    assert (get_route.call_count, query_route.call_count) == (2, 2)
+    assert len(sleeps) == 2

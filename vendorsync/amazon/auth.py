@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 
 from vendorsync.errors import RemoteErrorDetail
+from vendorsync.http_retry import parse_retry_after
 
 from .config import AmazonConfig
 from .errors import AmazonAuthError, TransientFailure
-from .retry import parse_retry_after
 
 # Refresh this long before Amazon's expiry so a token never dies between check and use.
 EXPIRY_MARGIN_SECONDS = 60.0

@@ -12,7 +12,8 @@ Each call:
 2. attaches a cached LWA access token (refreshed once if SP-API answers 401/403),
 3. retries 429/5xx/timeouts/transport errors a bounded number of times, honouring Retry-After
    (plus 0-1 s of jitter), else backing off exponentially with jitter; no sleep exceeds
-   ``max_sleep`` and the whole call stays within ``call_budget`` (see ``retry.py``),
+   ``max_sleep`` and the whole call stays within ``call_budget`` (``vendorsync.http_retry``,
+   the retry implementation every connector shares),
 4. raises ``AmazonRetryableError`` / ``AmazonRejectedError`` / ``AmazonAuthError``.
 
 Response bodies are parsed with ``parse_float=Decimal`` so an amount sent as a JSON number
@@ -20,6 +21,10 @@ keeps every digit.
 
 POSTs are retried too: each document carries its own identity (PO number, shipmentIdentifier,
 invoice id) and Amazon treats a re-sent document as a replacement, not a second document.
+With ``retry_writes=False`` (what outbox handlers get, since the outbox owns their retries and
+write budget) a POST makes exactly one attempt and raises its typed error; GETs keep retrying.
+The one LWA refresh after a 401/403 still happens inside that attempt: Amazon refused the
+request before processing it, so re-sending it with a fresh token is not a second write.
 """
 
 from __future__ import annotations
@@ -36,9 +41,10 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type
+from tenacity import RetryCallState
 
 from vendorsync.errors import RemoteErrorDetail
+from vendorsync.http_retry import RetryPolicy, call_retrying, parse_retry_after
 
 from . import codec
 from .auth import LwaTokenProvider
@@ -52,13 +58,6 @@ from .errors import (
     parse_error_list,
 )
 from .ratelimit import TokenBucket, bucket_for
-from .retry import (
-    CallBudget,
-    parse_retry_after,
-    stop_policy,
-    suggested_retry_after,
-    wait_retry_after_or_backoff,
-)
 from .values import (
     Invoice,
     OrderAcknowledgement,
@@ -83,6 +82,7 @@ INVOICES_PATH = "/vendor/payments/v1/invoices"
 TRANSACTION_PATH = "/vendor/transactions/v1/transactions/{transactionId}"
 
 _AUTH_STATUSES = frozenset({401, 403})
+_READ_METHODS = frozenset({"GET", "HEAD"})
 
 QueryValue = str | int
 Params = dict[str, QueryValue]
@@ -187,7 +187,8 @@ class AmazonVendorClient:
 
     Injectable for tests (and the simulator): ``clock`` (monotonic seconds: token expiry, rate
     buckets, the per-call time budget), ``sleep``, ``utc_now`` (the wall clock that closes a
-    one-sided date range) and ``rng`` (retry jitter).
+    one-sided date range) and ``rng`` (retry jitter). ``retry_writes=False``: a POST makes one
+    attempt (the caller, i.e. the outbox, owns its retries); reads still retry.
     """
 
     def __init__(
@@ -202,9 +203,15 @@ class AmazonVendorClient:
         retry_writes: bool = True,
     ) -> None:
         self._config = config
-        # False for the outbox's handlers: a write (anything but GET) is sent once and its error
-        # raised, because the outbox owns retries and their write budget. Reads keep retrying.
         self._retry_writes = retry_writes
+        self._policy = RetryPolicy(
+            max_attempts=config.max_attempts,
+            backoff_initial=config.backoff_initial,
+            backoff_max=config.backoff_max,
+            max_sleep=config.max_sleep,
+            call_budget=config.call_budget,
+            attempt_timeout=config.timeout,
+        )
         self._clock = clock
         self._sleep = sleep
         self._utc_now = utc_now
@@ -483,38 +490,24 @@ class AmazonVendorClient:
         config = self._config
         url = f"{config.base_url}{path}"
         bucket = bucket_for(config.base_url, operation, refresh_token=config.refresh_token, clock=self._clock)
-        budget = CallBudget(config.call_budget, config.timeout, self._clock)
-        retrying = Retrying(
+        # A write whose retries the outbox owns (retry_writes=False) gets exactly one attempt.
+        retrying = call_retrying(
+            self._policy,
+            retry=lambda exc: isinstance(exc, TransientFailure),
+            clock=self._clock,
             sleep=self._sleep,
-            stop=stop_policy(
-                1 if method != "GET" and not self._retry_writes else config.max_attempts,
-                config.max_sleep,
-                budget,
-            ),
-            wait=wait_retry_after_or_backoff(
-                initial=config.backoff_initial,
-                maximum=config.backoff_max,
-                max_sleep=config.max_sleep,
-                uniform=self._uniform,
-            ),
-            retry=retry_if_exception_type(TransientFailure),
+            uniform=self._uniform,
             before_sleep=lambda state: self._log_retry(operation, state),
-            reraise=True,
+            once=not self._retry_writes and method not in _READ_METHODS,
         )
         try:
             return retrying(self._attempt, operation, bucket, method, url, params, json_body)
         except TransientFailure as failure:
-            attempts = int(retrying.statistics.get("attempt_number", 1))
+            attempts = retrying.attempts
             raise AmazonRetryableError(
                 f"{failure.message} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})",
                 status=failure.status,
-                retry_after=suggested_retry_after(
-                    failure,
-                    attempts,
-                    initial=config.backoff_initial,
-                    maximum=config.backoff_max,
-                    refused_wait=budget.refused_wait,
-                ),
+                retry_after=retrying.retry_after_hint(failure.retry_after),
                 operation=operation,
                 request_id=failure.request_id,
             ) from failure

@@ -42,7 +42,7 @@ class AmazonConfig:
     user_agent: str = "VendorSync/1.0 (Language=Python)"
     # Total tries per call (first try included) for 429/5xx/timeouts/transport errors.
     max_attempts: int = 4
-    # Exponential backoff: initial * 2**n seconds plus up to ``backoff_initial`` of jitter, capped.
+    # Exponential backoff: min(backoff_max, backoff_initial * 2**(n-1)) x U(0.5, 1.5) (vendorsync.http_retry).
     backoff_initial: float = 0.5
     backoff_max: float = 20.0
     # No single sleep is longer than this; a Retry-After above it is not slept through at all:

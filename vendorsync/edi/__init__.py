@@ -8,15 +8,17 @@ returns a ``ReadResult``: the good documents (iterate or unpack it like a list) 
 set no longer fails the file, and ``acknowledge_group`` turns those errors into a rejecting 997.
 Writers (us → Amazon): ``write_855``, ``write_856`` (5010), ``write_810``, ``write_997``; each takes a
 typed value, an ``OutboundEnvelope`` (sender/receiver ids), ``control_numbers`` (a
-``ControlNumbers`` or a callable returning one, e.g. ``control_numbers.next_control_numbers``) and
+``ControlNumbers`` or a callable returning one, e.g. the core's
+``vendorsync.edi_numbers.next_control_numbers``) and
 ``at`` (the envelope timestamp: timezone-aware, written in UTC). Writers are strict about what we
 create (bad SSCC/GTIN check digits raise ``ValueError``) but echo product ids read from a PO
 (``ProductId.echoed``) unchanged; readers are lenient (they collect ``X12Warning``s). Damage to
 the interchange itself (ISA, GS/GE, IEA) raises ``X12Error`` naming the segment position.
 
 Why a tokenizer of our own rather than a library: see ``vendorsync.edi.x12``. This package holds
-no business rules and imports nothing from ``orders`` or ``reconciliation``; only
-``control_numbers`` touches the database (import it explicitly).
+no business rules and imports nothing from the core (models, services, outbox), ``orders`` or
+``reconciliation`` (``tests/test_connector_boundaries.py`` checks it): the caller passes the
+control numbers in.
 """
 
 from vendorsync.edi.acknowledgement import (

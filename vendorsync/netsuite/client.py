@@ -7,16 +7,20 @@ orders or remittances and holds no business rules; callers decide what a record 
 Why it looks the way it does (netsuite-rest.md §3, §4, §7, §15):
 - Every attempt is a new request signed by ``TbaAuth`` (fresh nonce/timestamp); a replayed
   signature gets 401.
-- Retries are bounded (tenacity, exponential backoff with jitter, ``Retry-After`` honoured
-  plus 0-1 s of jitter) by attempts *and* time: one public call spends at most
-  ``config.call_budget`` seconds over all attempts and sleeps, and no sleep exceeds
-  ``config.max_sleep``. A Celery task dies at 300 s, so a wait that does not fit is handed back
-  as a retryable error with ``retry_after`` set and the outbox reschedules it.
+- Retries are bounded (``vendorsync.http_retry``, the tenacity-based implementation every
+  connector shares: exponential backoff with jitter, ``Retry-After`` honoured plus 0-1 s of
+  jitter) by attempts *and* time: one public call spends at most ``config.call_budget`` seconds
+  over all attempts and sleeps, and no sleep exceeds ``config.max_sleep``. A Celery task dies at
+  300 s, so a wait that does not fit is handed back as a retryable error with ``retry_after`` set
+  and the outbox reschedules it.
   GET, PUT (upsert), PATCH and SuiteQL are retried on timeouts, 5xx and throttling. A POST
   that creates something (create, transform) is retried only when NetSuite provably did not
   run it (429/concurrency refusal, connection never made); after a 5xx or a read timeout the
   record may exist, so the client raises ``NetSuiteAmbiguousWriteError`` and the caller looks
   the record up by external id instead of creating a duplicate.
+- ``retry_writes=False`` (what outbox handlers get: the outbox owns their retries and write
+  budget): a write (create, upsert, patch, transform) makes exactly one HTTP attempt and raises
+  its typed error; reads (GET, SuiteQL) keep retrying.
 - In-flight requests are capped per account by a semaphore shared by every client in the
   process (``concurrency.py``); the slot is held only while a request is on the wire, never
   while backing off.
@@ -41,8 +45,9 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_any
+from tenacity import RetryCallState
 
+from vendorsync.http_retry import RetryPolicy, call_retrying
 from vendorsync.netsuite.auth import TbaAuth
 from vendorsync.netsuite.concurrency import account_semaphore
 from vendorsync.netsuite.config import NetSuiteConfig
@@ -69,6 +74,7 @@ DEFAULT_MAX_ATTEMPTS = 6
 DEFAULT_BACKOFF_BASE_SECONDS = 1.0
 DEFAULT_MAX_BACKOFF_SECONDS = 60.0
 
+_READ_METHODS = frozenset({"GET", "HEAD"})
 _RECORD_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _INTERNAL_ID = re.compile(r"^[0-9]+$")
 # NetSuite accepts only these characters in an external id used in a URL (reference §4.3).
@@ -160,31 +166,6 @@ def _external_id(value: str) -> str:
     return value
 
 
-class _CallBudget:
-    """The time one public call may spend over all its attempts and sleeps.
-
-    A retry starts only if its sleep *and* one more attempt of up to ``attempt_timeout`` fit
-    in what is left, so the call ends within ``total`` seconds instead of overrunning it by a
-    request timeout. Tenacity computes the wait before it asks the stop policy, so
-    ``upcoming_sleep`` is the exact sleep that would follow. ``refused_wait`` becomes the
-    error's ``retry_after``.
-    """
-
-    def __init__(self, total: float, attempt_timeout: float, clock: Callable[[], float]) -> None:
-        self._total = total
-        self._attempt_timeout = attempt_timeout
-        self._clock = clock
-        self._started = clock()
-        self.refused_wait: float | None = None
-
-    def exhausted(self, state: RetryCallState) -> bool:
-        wait = state.upcoming_sleep
-        if self._clock() - self._started + wait + self._attempt_timeout <= self._total:
-            return False
-        self.refused_wait = wait
-        return True
-
-
 def _should_retry(exc: BaseException) -> bool:
     # Ambiguous writes are never repeated blindly: the record may already exist.
     return isinstance(exc, NetSuiteRetryableError) and not isinstance(exc, NetSuiteAmbiguousWriteError)
@@ -198,7 +179,8 @@ class NetSuiteClient:
     supplies the jitter. Time limits come from the config: a ``Retry-After`` longer than
     ``config.max_sleep``, or a wait that would not fit ``config.call_budget``, is not slept
     through inside a worker; the client raises the retryable error with ``retry_after`` set so
-    the task can be rescheduled instead.
+    the task can be rescheduled instead. ``retry_writes=False``: one attempt per write (see the
+    module docstring).
     """
 
     def __init__(
@@ -214,18 +196,18 @@ class NetSuiteClient:
         rng: random.Random | None = None,
         retry_writes: bool = True,
     ) -> None:
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
         self.config = config
         self._sleep = sleep
         self._clock = clock
-        self._max_attempts = max_attempts
-        # False for the outbox's handlers: a write (POST/PUT/PATCH/DELETE other than a SuiteQL
-        # query) is sent once and its error raised, because the outbox owns retries and their
-        # write budget. Reads keep retrying.
         self._retry_writes = retry_writes
-        self._backoff_base = backoff_base
-        self._max_backoff = max_backoff
+        self._policy = RetryPolicy(
+            max_attempts=max_attempts,
+            backoff_initial=backoff_base,
+            backoff_max=max_backoff,
+            max_sleep=config.max_sleep,
+            call_budget=config.call_budget,
+            attempt_timeout=config.timeout,
+        )
         self._rng = rng or random.Random()  # jitter, not security
         self._rng_lock = threading.Lock()
         self._semaphore = account_semaphore(config.account_id, config.max_concurrency)
@@ -442,24 +424,25 @@ class NetSuiteClient:
         request_headers = dict(headers or {})
         if content is not None:
             request_headers["Content-Type"] = "application/json"
-        budget = _CallBudget(self.config.call_budget, self.config.timeout, self._clock)
-        is_write = method != "GET" and path != SUITEQL_PATH
-        attempts = 1 if is_write and not self._retry_writes else self._max_attempts
-        retrying = Retrying(
-            stop=stop_any(stop_after_attempt(attempts), self._retry_after_too_long, budget.exhausted),
-            wait=self._wait_seconds,
-            retry=retry_if_exception(_should_retry),
+        # SuiteQL is a POST that changes nothing: a read. A write whose retries the outbox owns
+        # (retry_writes=False) gets exactly one attempt, whatever the failure.
+        is_write = method not in _READ_METHODS and path != SUITEQL_PATH
+        retrying = call_retrying(
+            self._policy,
+            retry=_should_retry,
+            clock=self._clock,
             sleep=self._sleep,
+            uniform=self._uniform,
             before_sleep=self._log_retry,
-            reraise=True,
+            once=is_write and not self._retry_writes,
         )
         try:
             return retrying(self._attempt, method, url, params, content, request_headers, idempotent)
         except NetSuiteError as exc:
-            exc.attempts = int(retrying.statistics.get("attempt_number", 1))
-            if exc.retry_after is None and budget.refused_wait is not None:
+            exc.attempts = retrying.attempts
+            if isinstance(exc, NetSuiteRetryableError):
                 # Tell the outbox how long we would have waited, so it does not come back sooner.
-                exc.retry_after = budget.refused_wait
+                exc.retry_after = retrying.retry_after_hint(exc.retry_after)
             logger.warning(
                 "netsuite %s %s failed after %d attempt(s): status=%s code=%s",
                 method,
@@ -504,26 +487,10 @@ class NetSuiteClient:
             return response
         raise error_from_response(response, idempotent=idempotent)
 
-    def _wait_seconds(self, state: RetryCallState) -> float:
-        """``Retry-After`` plus up to 1 s of jitter, else ``min(max, base·2^(n-1)) × U(0.5, 1.5)``.
-
-        Jitter keeps a worker's threads from retrying in lock-step (Oracle's retry advice).
-        Never more than ``config.max_sleep``.
-        """
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
+    def _uniform(self, low: float, high: float) -> float:
+        # One rng serves every thread of the worker; the lock keeps its state consistent.
         with self._rng_lock:
-            if retry_after is not None:
-                wait = float(retry_after) + self._rng.uniform(0.0, 1.0)
-            else:
-                ceiling = min(self._max_backoff, self._backoff_base * 2 ** (state.attempt_number - 1))
-                wait = ceiling * self._rng.uniform(0.5, 1.5)
-        return min(wait, self.config.max_sleep)
-
-    def _retry_after_too_long(self, state: RetryCallState) -> bool:
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
-        return retry_after is not None and retry_after > self.config.max_sleep
+            return self._rng.uniform(low, high)
 
     @staticmethod
     def _log_retry(state: RetryCallState) -> None:

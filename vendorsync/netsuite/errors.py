@@ -19,8 +19,6 @@ Classification (reference §6, §7, §15):
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -33,6 +31,7 @@ from vendorsync.errors import (
     RemoteErrorDetail,
     RetryableError,
 )
+from vendorsync.http_retry import parse_retry_after
 
 # Codes NetSuite uses when the account's concurrency limit is exhausted (REST, RESTlet, SOAP).
 CONCURRENCY_ERROR_CODES = frozenset(
@@ -121,24 +120,6 @@ def parse_error_details(payload: Any) -> list[RemoteErrorDetail]:
             )
         )
     return details
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds (delta-seconds or an HTTP date); None when absent/unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def error_from_response(response: httpx.Response, *, idempotent: bool) -> NetSuiteError:

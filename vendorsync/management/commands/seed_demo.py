@@ -16,13 +16,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from vendorsync.roles import ADMIN, FINANCE, FINANCE_APPROVER, OPS, sync_roles
+from vendorsync.users import user_create, user_set_password, user_set_roles, user_update
 
 DEFAULT_DEMO_PASSWORD = "vendorsync-demo"  # noqa: S105 - a documented demo password, overridable
 PASSWORD_ENV = "VENDORSYNC_DEMO_PASSWORD"
@@ -65,23 +65,34 @@ class Command(BaseCommand):
         created: list[str] = []
         reset: list[str] = []
         kept: list[str] = []
+        # Through the user services, like every other path: roles checked for segregation of duties,
+        # every change audited (actor "system", reason "seed_demo").
         with transaction.atomic():
             for username, roles in DEMO_USERS.items():
                 user = User.objects.select_for_update().filter(username=username).first()
                 if user is None:
-                    user = User(username=username, email=f"{username}@example.com")
+                    user = user_create(
+                        actor=None,
+                        username=username,
+                        email=f"{username}@example.com",
+                        roles=roles,
+                        reason="seed_demo",
+                    )
                     created.append(username)
                 elif options["reset"]:
+                    # The admin role opens the user administration (admin_site.py): no staff flag.
+                    user_update(
+                        actor=None,
+                        user=user,
+                        changes={"is_active": True, "is_staff": False, "is_superuser": False},
+                        reason="seed_demo --reset",
+                    )
+                    user_set_roles(actor=None, user=user, roles=roles, reason="seed_demo --reset")
                     reset.append(username)
                 else:
                     kept.append(username)
                     continue
-                user.set_password(password)
-                user.is_active = True
-                user.is_staff = False  # the admin role opens the user administration (admin_site.py)
-                user.is_superuser = False
-                user.save()
-                user.groups.set(Group.objects.filter(name__in=roles))
+                user_set_password(user=user, password=password, reason="seed_demo")
 
         # Never echo a real (production) password into logs.
         shown = "the password in $" + PASSWORD_ENV if production else password

@@ -1,8 +1,16 @@
-"""Next X12 control numbers from the core's persisted sequences (the only Django code in the EDI connector).
+"""X12 control numbers for our outbound EDI, drawn from the core's persisted sequences.
+
+The EDI connector (``vendorsync.edi``) imports nothing from the core: its writers take
+``control_numbers=`` from the caller, either a ``ControlNumbers`` or a callable returning one.
+This is the caller side: pass ``next_control_numbers`` (the function itself, so numbers are only
+drawn once the document has been validated and is about to be rendered)::
+
+    write_856(notice, envelope=..., control_numbers=next_control_numbers, at=now)
 
 Each counter is incremented by ``vendorsync.services.sequence_next`` under ``select_for_update``
-inside ``transaction.atomic``, so two workers never hand out the same number. ISA13 is 9 digits: counters wrap from 999999999 to 1
-(GS06 and ST02 wrap at the same bound; their 9-digit maximum is the same).
+inside ``transaction.atomic``, so two workers never hand out the same number. ISA13 is 9 digits:
+counters wrap from 999999999 to 1 (GS06 and ST02 wrap at the same bound; their 9-digit maximum is
+the same).
 """
 
 from __future__ import annotations

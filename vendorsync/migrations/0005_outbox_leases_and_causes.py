@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vendorsync', '0003_exception_amount_at_risk'),
+        ('vendorsync', '0004_exportjob'),
     ]
 
     operations = [
