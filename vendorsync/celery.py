@@ -33,6 +33,11 @@ def _prepare(sender: Celery, **kwargs: object) -> None:
             "task": "vendorsync.tasks.sync_due",
             "schedule": float(settings.SYNC_SWEEP_SECONDS),
         },
+        # Sync freshness (sync_failed cases) and alerts: immediate ones and the hourly team digests.
+        "health-sweep": {
+            "task": "vendorsync.tasks.health_sweep",
+            "schedule": float(settings.HEALTH_SWEEP_SECONDS),
+        },
     }
 
 

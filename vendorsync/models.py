@@ -176,6 +176,8 @@ class ExceptionCase(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     auto_resolved = models.BooleanField(default=False)
+    # When this case went out in an alert (immediate or digest): a case never alerts twice.
+    alerted_at = models.DateTimeField(null=True, blank=True)
 
     objects = ExceptionCaseQuerySet.as_manager()
 
@@ -188,7 +190,15 @@ class ExceptionCase(models.Model):
                 name="one_open_exception_per_dedupe_key",
             ),
         ]
-        indexes = [models.Index(fields=["status", "owner_team", "kind"], name="exception_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "owner_team", "kind"], name="exception_queue_idx"),
+            # Sorting the queue by age, the dashboard's age buckets and the weekly trend.
+            models.Index(fields=["first_seen_at"], name="exception_first_seen_idx"),
+            # The alert sweeps look only at cases that have not alerted yet.
+            models.Index(
+                fields=["first_seen_at"], condition=Q(alerted_at__isnull=True), name="exception_unalerted_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.message[:60]}"

@@ -248,6 +248,41 @@ SYNC_SWEEP_SECONDS = env_int("VENDORSYNC_SYNC_SWEEP_SECONDS", 30, minimum=5)
 # connector call (whose own budget is 90 s by default) and puts the rest back in the queue.
 OUTBOX_RELAY_BUDGET_SECONDS = max(10, CELERY_TASK_SOFT_TIME_LIMIT - 100)
 
+# --- Health and alerts (vendorsync/health.py, vendorsync/alerts.py) -------------------------------
+# How often beat checks sync freshness (sync_failed cases) and sends due alerts.
+HEALTH_SWEEP_SECONDS = env_int("VENDORSYNC_HEALTH_SWEEP_SECONDS", 60, minimum=10)
+# Who gets each team's alerts (comma-separated addresses); nobody when empty.
+ALERT_EMAILS = {
+    "ops": env_list("VENDORSYNC_ALERT_EMAILS_OPS"),
+    "finance": env_list("VENDORSYNC_ALERT_EMAILS_FINANCE"),
+}
+# Optional Slack-compatible incoming webhook (JSON {"text": ...}) that receives every alert too.
+ALERT_WEBHOOK_URL = env_str("VENDORSYNC_ALERT_WEBHOOK_URL", "")
+# Severities that alert at once; every other new case waits for its team's digest.
+ALERT_IMMEDIATE_SEVERITIES = env_list("VENDORSYNC_ALERT_IMMEDIATE_SEVERITIES", ["high", "critical"])
+# A team's digest goes out once its oldest unreported case is this old (at most one digest per period).
+ALERT_DIGEST_SECONDS = env_int("VENDORSYNC_ALERT_DIGEST_SECONDS", 3600, minimum=60)
+# The address people open the app at, for links in alerts.
+SITE_URL = env_str("VENDORSYNC_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "vendorsync@localhost")
+# Email: printed to the console in development, SMTP in production (Django 6.1's MAILERS setting).
+if env_choice("VENDORSYNC_EMAIL", "smtp" if PRODUCTION else "console", {"console", "smtp"}) == "smtp":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env_str("VENDORSYNC_SMTP_HOST", "localhost"),
+                "port": env_int("VENDORSYNC_SMTP_PORT", 587, minimum=1),
+                "username": env_str("VENDORSYNC_SMTP_USER", ""),
+                "password": env_str("VENDORSYNC_SMTP_PASSWORD", ""),
+                "use_tls": env_bool("VENDORSYNC_SMTP_TLS", True),
+                "timeout": 30,
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+
 # --- Amazon SP-API and NetSuite (connectors) ------------------------------------------------------
 AMAZON_LWA_TOKEN_URL = env_str("AMAZON_LWA_TOKEN_URL", "https://api.amazon.com/auth/o2/token")
 AMAZON_LWA_CLIENT_ID = env_str("AMAZON_LWA_CLIENT_ID", "")

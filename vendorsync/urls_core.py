@@ -12,7 +12,14 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("exceptions/", views.exceptions, name="exceptions"),
+    path("exceptions/bulk/", views.exceptions_bulk, name="exceptions_bulk"),
     path("exceptions/<uuid:public_id>/", views.exception_detail, name="exception_detail"),
+    path("exceptions/<uuid:public_id>/rerun/", views.exception_rerun, name="exception_rerun"),
+    path(
+        "exceptions/<uuid:public_id>/rerun-status/",
+        views.exception_rerun_status,
+        name="exception_rerun_status",
+    ),
     path(
         "exceptions/<uuid:public_id>/<str:action>/",
         views.exception_action,
@@ -22,5 +29,6 @@ urlpatterns = [
     path("sync/flows/<str:name>/run/", views.sync_flow_now, name="sync_flow_now"),
     path("sync/outbox/<uuid:public_id>/requeue/", views.outbox_requeue, name="outbox_requeue"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("integration-audit/", views.integration_audit, name="integration_audit"),
     path("settings/", views.settings_page, name="settings"),
 ]
