@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from vendorsync import flows
 from vendorsync.filters import AGE_BUCKETS, age_bounds
-from vendorsync.models import ExceptionCase, OutboxMessage, OutboxState, SyncRun, Team
+from vendorsync.models import OPEN_STATUSES, ExceptionCase, OutboxMessage, OutboxState, SyncRun, Team
 from vendorsync.roles import ROLE_PERMISSIONS
 from vendorsync.words import team_label
 
@@ -41,43 +41,6 @@ def team_overview(*, team: str) -> dict[str, Any]:
     }
 
 
-def open_cases_by_kind_and_age(*, now: datetime | None = None) -> dict[str, Any]:
-    """Open cases per kind and team, split into the queue's age buckets — one query, every kind.
-
-    Returns rows (kind, team, per-bucket counts, total, amount at risk, last seen), the totals per
-    bucket, per team and the amount at risk in open cases.
-    """
-    now = now or timezone.now()
-    annotations: dict[str, Any] = {}
-    for key, _, _, _ in AGE_BUCKETS:
-        oldest, newest = age_bounds(key, now)
-        condition = Q(first_seen_at__lte=newest)
-        if oldest is not None:
-            condition &= Q(first_seen_at__gt=oldest)
-        annotations[f"age_{key}"] = Count("id", filter=condition)
-    labels = dict(ExceptionCase._meta.get_field("kind").choices)
-    rows = []
-    for row in (
-        ExceptionCase.objects.open()
-        .values("kind", "owner_team")
-        .annotate(n=Count("id"), at_risk=Sum("amount_at_risk"), last=Max("last_seen_at"), **annotations)
-        .order_by("owner_team", "-n", "kind")
-    ):
-        row["label"] = labels.get(row["kind"], row["kind"])
-        row["team_label"] = team_label(row["owner_team"])
-        row["buckets"] = [(key, row[f"age_{key}"]) for key, _, _, _ in AGE_BUCKETS]
-        rows.append(row)
-    by_team = {team: sum(r["n"] for r in rows if r["owner_team"] == team) for team in Team.values}
-    return {
-        "rows": rows,
-        "buckets": [(key, label) for key, label, _, _ in AGE_BUCKETS],
-        "bucket_totals": [(key, sum(r[f"age_{key}"] for r in rows)) for key, _, _, _ in AGE_BUCKETS],
-        "total": sum(r["n"] for r in rows),
-        "by_team": by_team,
-        "at_risk": sum((r["at_risk"] or Decimal("0") for r in rows), Decimal("0")),
-    }
-
-
 def week_windows(*, weeks: int = 8, now: datetime | None = None) -> list[tuple[date, date]]:
     """The last ``weeks`` whole-day weeks ending today (local dates, oldest first, inclusive)."""
     today = timezone.localdate(now or timezone.now())
@@ -92,30 +55,67 @@ def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def cases_opened_per_week(*, weeks: int = 8, now: datetime | None = None) -> list[dict[str, Any]]:
-    """How many cases were opened in each of the last ``weeks`` weeks (oldest first), one query.
+def exception_health(*, now: datetime | None = None, weeks: int = 8) -> dict[str, Any]:
+    """The dashboard's exception figures in ONE query, whatever the number of cases.
 
-    Counted with the amount at risk they carried, so the trend shows both "how many" and "how much".
+    - open cases per kind and team, split into the queue's age buckets (every kind, never cut off),
+      with the amount at risk and the last time each was seen;
+    - the cases opened in each of the last ``weeks`` weeks (count and amount at risk), oldest first.
+
+    Rows are grouped by kind and team over the cases that are open or were opened in the window;
+    each figure is a filtered aggregate, so the database does it in a single pass.
     """
+    now = now or timezone.now()
+    is_open = Q(status__in=OPEN_STATUSES)
+    annotations: dict[str, Any] = {
+        "n": Count("id", filter=is_open),
+        "at_risk": Sum("amount_at_risk", filter=is_open),
+        "last": Max("last_seen_at", filter=is_open),
+    }
+    for key, _, _, _ in AGE_BUCKETS:
+        oldest, newest = age_bounds(key, now)
+        condition = is_open & Q(first_seen_at__lte=newest)
+        if oldest is not None:
+            condition &= Q(first_seen_at__gt=oldest)
+        annotations[f"age_{key}"] = Count("id", filter=condition)
     windows = week_windows(weeks=weeks, now=now)
-    aggregates: dict[str, Any] = {}
     for index, (first, last) in enumerate(windows):
-        condition = Q(
-            first_seen_at__gte=day_start(first), first_seen_at__lt=day_start(last + timedelta(days=1))
-        )
-        aggregates[f"n{index}"] = Count("id", filter=condition)
-        aggregates[f"a{index}"] = Sum("amount_at_risk", filter=condition)
-    totals = ExceptionCase.objects.filter(first_seen_at__gte=day_start(windows[0][0])).aggregate(**aggregates)
-    return [
-        {
-            "first": first,
-            "last": last,
-            "label": f"{first:%d %b}",
-            "count": totals[f"n{index}"],
-            "amount": totals[f"a{index}"] or Decimal("0"),
-        }
-        for index, (first, last) in enumerate(windows)
-    ]
+        opened = Q(first_seen_at__gte=day_start(first), first_seen_at__lt=day_start(last + timedelta(days=1)))
+        annotations[f"w{index}"] = Count("id", filter=opened)
+        annotations[f"wa{index}"] = Sum("amount_at_risk", filter=opened)
+    grouped = list(
+        ExceptionCase.objects.filter(is_open | Q(first_seen_at__gte=day_start(windows[0][0])))
+        .values("kind", "owner_team")
+        .annotate(**annotations)
+        .order_by("owner_team", "-n", "kind")
+    )
+    labels = dict(ExceptionCase._meta.get_field("kind").choices)
+    rows = []
+    for row in grouped:
+        if not row["n"]:
+            continue  # only opened (and closed) in the window: part of the trend, not of the open table
+        row["label"] = labels.get(row["kind"], row["kind"])
+        row["team_label"] = team_label(row["owner_team"])
+        row["buckets"] = [(key, row[f"age_{key}"]) for key, _, _, _ in AGE_BUCKETS]
+        rows.append(row)
+    return {
+        "rows": rows,
+        "buckets": [(key, label) for key, label, _, _ in AGE_BUCKETS],
+        "bucket_totals": [(key, sum(r[f"age_{key}"] for r in rows)) for key, _, _, _ in AGE_BUCKETS],
+        "total": sum(r["n"] for r in rows),
+        "by_team": {team: sum(r["n"] for r in rows if r["owner_team"] == team) for team in Team.values},
+        "at_risk": sum((r["at_risk"] or Decimal("0") for r in rows), Decimal("0")),
+        "trend": [
+            {
+                "first": first,
+                "last": last,
+                "label": f"{first:%d %b}",
+                "count": sum(r[f"w{index}"] for r in grouped),
+                "amount": sum((r[f"wa{index}"] or Decimal("0") for r in grouped), Decimal("0")),
+            }
+            for index, (first, last) in enumerate(windows)
+        ],
+    }
 
 
 def outbox_counts() -> dict[str, int]:

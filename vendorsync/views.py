@@ -85,7 +85,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     The aggregates are selectors (a fixed number of queries); the metrics that need the orders and
     reconciliation models come from providers those apps register (``vendorsync.health``).
     """
-    by_kind = selectors.open_cases_by_kind_and_age()
+    by_kind = selectors.exception_health()
     metrics = health.dashboard_metrics()
     for metric in metrics:
         if metric.get("available") and metric["value"].series:
@@ -99,7 +99,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "metrics": metrics,
     }
     queue = reverse("exceptions")
-    trend = selectors.cases_opened_per_week()
+    trend = by_kind["trend"]
     for key, caption in (("count", "trend_counts"), ("amount", "trend_amounts")):
         context[caption] = [
             {
