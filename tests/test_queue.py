@@ -127,6 +127,8 @@ def test_bulk_assign_resolve_and_dismiss(personas, make_user):
     url = reverse("exceptions_bulk")
     ids = [str(c.public_id) for c in cases]
     back = reverse("exceptions") + "?status=unresolved&owner_team=ops"
+    page = client.get(back).content.decode()
+    assert f'name="case" value="{ids[0]}" form="bulk"' in page and 'id="bulk"' in page  # rows feed the form
 
     response = client.post(url, {"case": ids[:2], "action": "assign", "assignee": "bob", "next": back})
     assert response.status_code == 302 and response["Location"] == back

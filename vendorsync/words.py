@@ -93,3 +93,15 @@ def when(value: datetime | None) -> str:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".strip()
+
+
+def age(value: datetime | None) -> str:
+    """How long ago, in its largest unit ("3 days", "5 hours"); cheap enough for every queue row."""
+    if value is None:
+        return ""
+    seconds = max(int((timezone.now() - value).total_seconds()), 0)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "just now"
