@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import CHROMIUM, browser_page  # noqa: F401 - the shared Playwright fixture
-from tests.test_queue import eager_celery, fixing_flow  # noqa: F401 - a test flow and eager tasks
+from tests import test_browser, test_queue
+
+CHROMIUM = test_browser.CHROMIUM
+# Fixtures shared with the other browser test and the queue tests (pytest finds them by name here).
+browser_page = test_browser.browser_page
+eager_celery = test_queue.eager_celery
+fixing_flow = test_queue.fixing_flow
 
 pytestmark = [
     pytest.mark.browser,

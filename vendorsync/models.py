@@ -194,6 +194,13 @@ class ExceptionCase(models.Model):
             models.Index(fields=["status", "owner_team", "kind"], name="exception_queue_idx"),
             # Sorting the queue by age, the dashboard's age buckets and the weekly trend.
             models.Index(fields=["first_seen_at"], name="exception_first_seen_idx"),
+            # The queue sorted by amount at risk (open cases, largest first, cases without one last).
+            models.Index(
+                models.F("amount_at_risk").desc(nulls_last=True),
+                models.F("id").desc(),
+                condition=Q(status__in=["open", "in_progress"]),
+                name="exception_open_amount_idx",
+            ),
             # The alert sweeps look only at cases that have not alerted yet.
             models.Index(
                 fields=["first_seen_at"], condition=Q(alerted_at__isnull=True), name="exception_unalerted_idx"

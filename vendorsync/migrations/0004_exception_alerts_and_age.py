@@ -33,5 +33,9 @@ class Migration(migrations.Migration):
             model_name='exceptioncase',
             index=models.Index(condition=models.Q(('alerted_at__isnull', True)), fields=['first_seen_at'], name='exception_unalerted_idx'),
         ),
+        migrations.AddIndex(
+            model_name='exceptioncase',
+            index=models.Index(models.OrderBy(models.F('amount_at_risk'), descending=True, nulls_last=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('status__in', ['open', 'in_progress'])), name='exception_open_amount_idx'),
+        ),
         migrations.RunPython(mark_existing_cases_alerted, migrations.RunPython.noop),
     ]
