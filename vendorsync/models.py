@@ -11,7 +11,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -142,6 +143,8 @@ class ExceptionStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (ExceptionStatus.OPEN, ExceptionStatus.IN_PROGRESS)
+# Sorting by amount at risk puts cases without an amount after every real amount (never negative).
+NO_AMOUNT_SORT_KEY = -1
 
 
 class ExceptionCaseQuerySet(models.QuerySet):
@@ -195,8 +198,11 @@ class ExceptionCase(models.Model):
             # Sorting the queue by age, the dashboard's age buckets and the weekly trend.
             models.Index(fields=["first_seen_at"], name="exception_first_seen_idx"),
             # The queue sorted by amount at risk (open cases, largest first, cases without one last).
+            # (COALESCE rather than NULLS LAST: SQLite cannot index NULLS LAST.)
             models.Index(
-                models.F("amount_at_risk").desc(nulls_last=True),
+                Coalesce(
+                    "amount_at_risk", Value(NO_AMOUNT_SORT_KEY), output_field=models.DecimalField()
+                ).desc(),
                 models.F("id").desc(),
                 condition=Q(status__in=["open", "in_progress"]),
                 name="exception_open_amount_idx",

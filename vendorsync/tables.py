@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import django_tables2 as tables
-from django.db.models import F, QuerySet
+from django.db.models import DecimalField, F, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from vendorsync import words
-from vendorsync.models import AuditEvent, ExceptionCase, OutboxMessage, SyncRun
+from vendorsync.models import NO_AMOUNT_SORT_KEY, AuditEvent, ExceptionCase, OutboxMessage, SyncRun
 
 # Times always carry their zone ("2026-12-01 14:05 UTC").
 DATETIME_FORMAT = "Y-m-d H:i T"
@@ -60,10 +61,12 @@ class ExceptionTable(tables.Table):
         return value  # the export keeps the first-seen time itself
 
     def order_amount_at_risk(self, queryset: QuerySet, is_descending: bool) -> tuple[QuerySet, bool]:
-        # Cases without an amount sort last either way (PostgreSQL puts NULLs first when descending).
-        field = F("amount_at_risk")
-        key = field.desc(nulls_last=True) if is_descending else field.asc(nulls_last=True)
-        return queryset.order_by(key, "-id"), True
+        # Cases without an amount sort last either way. Descending (the common sort) matches the
+        # partial index exception_open_amount_idx, so the first page reads 50 index entries.
+        if is_descending:
+            key = Coalesce("amount_at_risk", Value(NO_AMOUNT_SORT_KEY), output_field=DecimalField()).desc()
+            return queryset.order_by(key, F("id").desc()), True
+        return queryset.order_by(F("amount_at_risk").asc(nulls_last=True), "id"), True
 
 
 class SyncRunTable(tables.Table):
