@@ -1,6 +1,6 @@
 """Server time of the exception queue's first page and the dashboard with 100,000 exceptions.
 
-(Issue 13 names this script ``bench/exception_queue.py``; a file of that name in ``bench/`` shadows the
+(Issue 13 names this script ``bench/queue.py``; a file of that name in ``bench/`` shadows the
 standard library's ``queue`` for every script run from the folder — psycopg, Celery and asgiref
 import it — so it is called ``exception_queue.py``.)
 
