@@ -310,3 +310,11 @@ def test_queue_first_page_has_a_bounded_number_of_queries(personas, make_user, d
         with django_assert_max_num_queries(12):
             response = client.get(reverse("exceptions"), query)
         assert response.status_code == 200 and len(response.context["table"].page.object_list) == 50
+
+
+def test_static_files_and_the_favicon_are_served_without_debug(client, settings):
+    settings.DEBUG = False
+    assert client.get("/static/css/app.css").status_code == 200
+    assert client.get("/static/js/app.js").status_code == 200
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")

@@ -70,9 +70,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-if PRODUCTION:
-    # gunicorn serves the collected static files itself; runserver does it in development.
-    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+# WhiteNoise serves static files in every mode: gunicorn serves the collected files in production;
+# in development it reads them from the source folders, so DJANGO_DEBUG=0 still has its CSS and JS.
+MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 ROOT_URLCONF = "vendorsync.urls"
 WSGI_APPLICATION = "vendorsync.wsgi.application"
