@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vendorsync import flows, services
-from vendorsync.celery import app as celery_app
 from vendorsync.models import AuditEvent, ExceptionCase, Team
 
 
@@ -33,12 +32,15 @@ def _listed(response) -> set[str]:
 
 
 @pytest.fixture
-def eager_celery():
-    """Run queued tasks in the calling thread (a Celery setting; the task and flow code are real)."""
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
+def eager_celery(monkeypatch):
+    """Run the queued re-run in the calling thread: only the broker is bypassed; task and flow are real.
+
+    (Celery's own eager mode would fire the worker's connection-closing signals inside the test's
+    transaction, which PostgreSQL tests cannot survive.)
+    """
+    from vendorsync import tasks
+
+    monkeypatch.setattr(tasks.rerun_case_step, "delay", lambda *args: tasks.rerun_case_step(*args))
 
 
 @pytest.fixture
