@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, Max, Q, Sum, Value, When
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from vendorsync import flows
@@ -62,83 +62,56 @@ def exception_health(*, now: datetime | None = None, weeks: int = 8) -> dict[str
       with the amount at risk and the last time each was seen;
     - the cases opened in each of the last ``weeks`` weeks (count and amount at risk), oldest first.
 
-    The database groups the open-or-recent cases by kind, team, "open", age bucket and week (each a
-    CASE over the row) with three plain aggregates, and the figures are folded here from the few
-    hundred groups: a single pass with little work per row, which matters on SQLite.
+    Rows are grouped by kind and team over the cases that are open or were opened in the window;
+    each figure is a filtered aggregate, so the database does it in a single pass.
     """
     now = now or timezone.now()
-    windows = week_windows(weeks=weeks, now=now)
     is_open = Q(status__in=OPEN_STATUSES)
-    age_whens = []
-    for index, (key, _, _, _) in enumerate(AGE_BUCKETS):
-        oldest, _newest = age_bounds(key, now)
-        condition = is_open & Q(first_seen_at__gt=oldest) if oldest is not None else is_open
-        age_whens.append(When(condition, then=Value(index)))
-    week_whens = [
-        When(first_seen_at__gte=day_start(first), then=Value(index))
-        for index, (first, _last) in reversed(list(enumerate(windows)))
-    ]
-    grouped = (
+    annotations: dict[str, Any] = {
+        "n": Count("id", filter=is_open),
+        "at_risk": Sum("amount_at_risk", filter=is_open),
+        "last": Max("last_seen_at", filter=is_open),
+    }
+    for key, _, _, _ in AGE_BUCKETS:
+        oldest, newest = age_bounds(key, now)
+        condition = is_open & Q(first_seen_at__lte=newest)
+        if oldest is not None:
+            condition &= Q(first_seen_at__gt=oldest)
+        annotations[f"age_{key}"] = Count("id", filter=condition)
+    windows = week_windows(weeks=weeks, now=now)
+    for index, (first, last) in enumerate(windows):
+        opened = Q(first_seen_at__gte=day_start(first), first_seen_at__lt=day_start(last + timedelta(days=1)))
+        annotations[f"w{index}"] = Count("id", filter=opened)
+        annotations[f"wa{index}"] = Sum("amount_at_risk", filter=opened)
+    grouped = list(
         ExceptionCase.objects.filter(is_open | Q(first_seen_at__gte=day_start(windows[0][0])))
         .values("kind", "owner_team")
-        .annotate(
-            is_open=Case(When(is_open, then=Value(1)), default=Value(0)),
-            age=Case(*age_whens, default=Value(-1)),
-            week=Case(*week_whens, default=Value(-1)),
-        )
-        .values("kind", "owner_team", "is_open", "age", "week")
-        .annotate(n=Count("id"), amount=Sum("amount_at_risk"), last=Max("last_seen_at"))
-        .order_by()
+        .annotate(**annotations)
+        .order_by("owner_team", "-n", "kind")
     )
     labels = dict(ExceptionCase._meta.get_field("kind").choices)
-    zero = Decimal("0")
-    per_kind: dict[tuple[str, str], dict[str, Any]] = {}
-    trend_counts = [0] * len(windows)
-    trend_amounts = [zero] * len(windows)
-    for group in grouped:
-        if 0 <= group["week"] < len(windows):
-            trend_counts[group["week"]] += group["n"]
-            trend_amounts[group["week"]] += group["amount"] or zero
-        if not group["is_open"]:
-            continue
-        row = per_kind.setdefault(
-            (group["kind"], group["owner_team"]),
-            {
-                "kind": group["kind"],
-                "owner_team": group["owner_team"],
-                "label": labels.get(group["kind"], group["kind"]),
-                "team_label": team_label(group["owner_team"]),
-                "n": 0,
-                "at_risk": None,
-                "last": None,
-                "counts": [0] * len(AGE_BUCKETS),
-            },
-        )
-        row["n"] += group["n"]
-        row["counts"][group["age"]] += group["n"]
-        if group["amount"] is not None:
-            row["at_risk"] = (row["at_risk"] or zero) + group["amount"]
-        if row["last"] is None or group["last"] > row["last"]:
-            row["last"] = group["last"]
-    rows = sorted(per_kind.values(), key=lambda r: (r["owner_team"], -r["n"], r["kind"]))
-    for row in rows:
-        row["buckets"] = [(key, row["counts"][i]) for i, (key, _, _, _) in enumerate(AGE_BUCKETS)]
+    rows = []
+    for row in grouped:
+        if not row["n"]:
+            continue  # only opened (and closed) in the window: part of the trend, not of the open table
+        row["label"] = labels.get(row["kind"], row["kind"])
+        row["team_label"] = team_label(row["owner_team"])
+        row["buckets"] = [(key, row[f"age_{key}"]) for key, _, _, _ in AGE_BUCKETS]
+        rows.append(row)
     return {
         "rows": rows,
         "buckets": [(key, label) for key, label, _, _ in AGE_BUCKETS],
-        "bucket_totals": [
-            (key, sum(r["counts"][i] for r in rows)) for i, (key, _, _, _) in enumerate(AGE_BUCKETS)
-        ],
+        "bucket_totals": [(key, sum(r[f"age_{key}"] for r in rows)) for key, _, _, _ in AGE_BUCKETS],
         "total": sum(r["n"] for r in rows),
         "by_team": {team: sum(r["n"] for r in rows if r["owner_team"] == team) for team in Team.values},
-        "at_risk": sum((r["at_risk"] or zero for r in rows), zero),
+        "at_risk": sum((r["at_risk"] or Decimal("0") for r in rows), Decimal("0")),
         "trend": [
             {
                 "first": first,
                 "last": last,
                 "label": f"{first:%d %b}",
-                "count": trend_counts[index],
-                "amount": trend_amounts[index],
+                "count": sum(r[f"w{index}"] for r in grouped),
+                "amount": sum((r[f"wa{index}"] or Decimal("0") for r in grouped), Decimal("0")),
             }
             for index, (first, last) in enumerate(windows)
         ],
