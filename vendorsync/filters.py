@@ -56,7 +56,9 @@ class ExceptionFilter(django_filters.FilterSet):
     assignee = django_filters.ChoiceFilter(
         choices=[], empty_label="Anyone", label="Assignee", method="filter_assignee"
     )
-    age = django_filters.ChoiceFilter(choices=AGE_CHOICES, empty_label="Any age", method="filter_age")
+    age = django_filters.ChoiceFilter(
+        choices=AGE_CHOICES, empty_label="Any age", label="Age", method="filter_age"
+    )
     amount_min = django_filters.NumberFilter(
         field_name="amount_at_risk", lookup_expr="gte", label="Amount at risk from"
     )
