@@ -241,7 +241,8 @@ def test_only_the_owning_team_may_re_run_and_only_a_registered_step(personas, fi
     )
     stray = _raise("asn:stray", details={"rerun_flow": "no-such-flow"})
     response = _client(personas["ops"]).post(reverse("exception_rerun", args=[stray.public_id]), follow=True)
-    assert "no step to re-run" in response.content.decode()
+    page = response.content.decode()
+    assert "no step to re-run" in page and "is not a registered sync flow here" in page
     assert not AuditEvent.objects.filter(action="exception.rerun_requested").exists()
 
 
