@@ -116,7 +116,7 @@ def main() -> None:
         )
 
     measure("dashboard", "/dashboard/")
-    measure("exception queue, first page", "/exceptions/")
+    measure("exception queue, first page", "/exceptions/?status=unresolved")
     measure("exception queue, open ops, page 20", "/exceptions/?owner_team=ops&status=open&page=20")
     measure("exception queue, search", "/exceptions/?q=PO+1500")
     measure("sync runs and outbox", "/sync/")

@@ -11,4 +11,4 @@ from vendorsync.selectors import team_overview
 
 @require_perm("view_orders")
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "orders/index.html", team_overview(team="ops", flow_prefix="orders."))
+    return render(request, "orders/index.html", team_overview(team="ops"))

@@ -11,6 +11,4 @@ from vendorsync.selectors import team_overview
 
 @require_perm("view_reconciliation")
 def index(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "reconciliation/index.html", team_overview(team="finance", flow_prefix="reconciliation.")
-    )
+    return render(request, "reconciliation/index.html", team_overview(team="finance"))

@@ -15,3 +15,7 @@ class VendorSyncConfig(AppConfig):
         # Roles are data that every database needs (the test database too): keep them in step
         # with the code after each migrate, idempotently.
         post_migrate.connect(sync_roles, sender=self, dispatch_uid="vendorsync.sync_roles")
+
+        from vendorsync.integration_audit import register_core_checks
+
+        register_core_checks()

@@ -35,6 +35,11 @@ def _prepare(sender: Celery, **kwargs: object) -> None:
         },
         # Expired export files are deleted within ten minutes of their expiry.
         "exports-sweep": {"task": "vendorsync.tasks.sweep_exports", "schedule": 600.0},
+        # Sync freshness (sync_failed cases) and alerts: immediate ones and the hourly team digests.
+        "health-sweep": {
+            "task": "vendorsync.tasks.health_sweep",
+            "schedule": float(settings.HEALTH_SWEEP_SECONDS),
+        },
     }
 
 

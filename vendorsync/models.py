@@ -11,7 +11,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -142,6 +143,8 @@ class ExceptionStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (ExceptionStatus.OPEN, ExceptionStatus.IN_PROGRESS)
+# Sorting by amount at risk puts cases without an amount after every real amount (never negative).
+NO_AMOUNT_SORT_KEY = -1
 
 
 class ExceptionCaseQuerySet(models.QuerySet):
@@ -176,6 +179,8 @@ class ExceptionCase(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     auto_resolved = models.BooleanField(default=False)
+    # When this case went out in an alert (immediate or digest): a case never alerts twice.
+    alerted_at = models.DateTimeField(null=True, blank=True)
 
     objects = ExceptionCaseQuerySet.as_manager()
 
@@ -188,7 +193,25 @@ class ExceptionCase(models.Model):
                 name="one_open_exception_per_dedupe_key",
             ),
         ]
-        indexes = [models.Index(fields=["status", "owner_team", "kind"], name="exception_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "owner_team", "kind"], name="exception_queue_idx"),
+            # Sorting the queue by age, the dashboard's age buckets and the weekly trend.
+            models.Index(fields=["first_seen_at"], name="exception_first_seen_idx"),
+            # The queue sorted by amount at risk (open cases, largest first, cases without one last).
+            # (COALESCE rather than NULLS LAST: SQLite cannot index NULLS LAST.)
+            models.Index(
+                Coalesce(
+                    "amount_at_risk", Value(NO_AMOUNT_SORT_KEY), output_field=models.DecimalField()
+                ).desc(),
+                models.F("id").desc(),
+                condition=Q(status__in=["open", "in_progress"]),
+                name="exception_open_amount_idx",
+            ),
+            # The alert sweeps look only at cases that have not alerted yet.
+            models.Index(
+                fields=["first_seen_at"], condition=Q(alerted_at__isnull=True), name="exception_unalerted_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.message[:60]}"

@@ -221,9 +221,26 @@ def exception_dismiss(*, case: ExceptionCase, actor: Any, reason: str) -> Except
     )
 
 
+def can_work_team(user: Any, team: str) -> bool:
+    """Whether ``user`` may work ``team``'s cases (finance cannot work ops cases unless also ops)."""
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    return bool(
+        user.has_perm(perm("work_finance_exceptions" if team == Team.FINANCE else "work_ops_exceptions"))
+    )
+
+
 def exception_assign(*, case: ExceptionCase, actor: Any, assignee: Any) -> ExceptionCase:
-    """Take (or hand over) a case; it moves to in progress."""
+    """Take (or hand over to a colleague) a case; it moves to in progress.
+
+    The assignee must be able to work the case's team: a case is never parked with someone who
+    could not close it.
+    """
     _require_exception_permission(actor, case)
+    if assignee is not None and not can_work_team(assignee, case.owner_team):
+        raise ValidationError(
+            f"{assignee.get_username()} cannot work {case.get_owner_team_display()} exceptions."
+        )
     with transaction.atomic():
         locked = ExceptionCase.objects.select_for_update().get(pk=case.pk)
         if not locked.is_open:
@@ -243,6 +260,73 @@ def exception_assign(*, case: ExceptionCase, actor: Any, assignee: Any) -> Excep
             after={"status": locked.status, "assignee": assignee.get_username() if assignee else None},
         )
         return locked
+
+
+BULK_ACTIONS = ("assign", "resolve", "dismiss")
+
+
+def exceptions_bulk(
+    *, cases: list[ExceptionCase], actor: Any, action: str, assignee: Any = None, note: str = ""
+) -> int:
+    """Assign, resolve or dismiss several cases at once: all of them or none.
+
+    Every case goes through the single-case service (same permission checks and audit rows); the
+    first refusal rolls the whole batch back and names the case, so nothing is half-done.
+    """
+    if action not in BULK_ACTIONS:
+        raise ValidationError(f"Unknown bulk action {action!r}.")
+    if not cases:
+        raise ValidationError("Select at least one exception.")
+    if action == "dismiss" and not note.strip():
+        raise ValidationError("Say why you dismiss these exceptions.")
+    if action == "assign" and assignee is None:
+        raise ValidationError("Choose whom to assign the exceptions to.")
+    with transaction.atomic():
+        for case in cases:
+            try:
+                if action == "assign":
+                    exception_assign(case=case, actor=actor, assignee=assignee)
+                elif action == "resolve":
+                    exception_resolve(case=case, actor=actor, note=note)
+                else:
+                    exception_dismiss(case=case, actor=actor, reason=note)
+            except (ValidationError, PermissionDenied) as exc:
+                detail = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                raise ValidationError(
+                    f"Nothing was changed: {case.get_kind_display()} “{case.message[:60]}”: {detail}"
+                ) from exc
+    return len(cases)
+
+
+def exception_rerun_request(*, case: ExceptionCase, actor: Any) -> str:
+    """Record that a person asked to re-run the failed step of a case; returns the flow to run.
+
+    The caller queues the run once this commits (the flow talks to the network, never inside a
+    transaction). Only someone who can work the case and run its flow may ask.
+    """
+    from vendorsync import flows
+
+    _require_exception_permission(actor, case)
+    name = (case.details or {}).get("rerun_flow") or ""
+    try:
+        flow = flows.get_flow(name)
+    except KeyError:
+        raise ValidationError("This exception has no step to re-run.") from None
+    if actor is not None and not (
+        actor.has_perm(perm(flow.run_permission)) or actor.has_perm(perm("manage_settings"))
+    ):
+        raise PermissionDenied(f"Your role cannot run the {flow.label} sync.")
+    if not case.is_open:
+        raise ValidationError("This exception is already closed.")
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="exception.rerun_requested",
+            subject=case,
+            after={"flow": flow.name},
+            reason=f"Re-run the {flow.label} sync",
+        )
+    return flow.name
 
 
 # --- Sync runs ------------------------------------------------------------------------------------

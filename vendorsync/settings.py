@@ -71,9 +71,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-if PRODUCTION:
-    # gunicorn serves the collected static files itself; runserver does it in development.
-    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+# WhiteNoise serves static files in every mode: gunicorn serves the collected files in production;
+# in development it reads them from the source folders, so DJANGO_DEBUG=0 still has its CSS and JS.
+MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 ROOT_URLCONF = "vendorsync.urls"
 WSGI_APPLICATION = "vendorsync.wsgi.application"
@@ -296,6 +298,23 @@ SYNC_SWEEP_SECONDS = env_int("VENDORSYNC_SYNC_SWEEP_SECONDS", 30, minimum=5)
 # A relay run stops starting deliveries when the soft time limit could no longer cover one more
 # connector call (whose own budget is 90 s by default) and puts the rest back in the queue.
 OUTBOX_RELAY_BUDGET_SECONDS = max(10, CELERY_TASK_SOFT_TIME_LIMIT - 100)
+
+# --- Health and alerts (vendorsync/health.py, vendorsync/alerts.py) -------------------------------
+# How often beat checks sync freshness (sync_failed cases) and sends due alerts.
+HEALTH_SWEEP_SECONDS = env_int("VENDORSYNC_HEALTH_SWEEP_SECONDS", 60, minimum=10)
+# Who gets each team's alerts (comma-separated addresses); nobody when empty.
+ALERT_EMAILS = {
+    "ops": env_list("VENDORSYNC_ALERT_EMAILS_OPS"),
+    "finance": env_list("VENDORSYNC_ALERT_EMAILS_FINANCE"),
+}
+# Optional Slack-compatible incoming webhook (JSON {"text": ...}) that receives every alert too.
+ALERT_WEBHOOK_URL = env_str("VENDORSYNC_ALERT_WEBHOOK_URL", "")
+# Severities that alert at once; every other new case waits for its team's digest.
+ALERT_IMMEDIATE_SEVERITIES = env_list("VENDORSYNC_ALERT_IMMEDIATE_SEVERITIES", ["high", "critical"])
+# A team's digest goes out once its oldest unreported case is this old (at most one digest per period).
+ALERT_DIGEST_SECONDS = env_int("VENDORSYNC_ALERT_DIGEST_SECONDS", 3600, minimum=60)
+# The address people open the app at, for links in alerts.
+SITE_URL = env_str("VENDORSYNC_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Amazon SP-API and NetSuite (connectors) ------------------------------------------------------
 AMAZON_LWA_TOKEN_URL = env_str("AMAZON_LWA_TOKEN_URL", "https://api.amazon.com/auth/o2/token")

@@ -57,3 +57,52 @@ def build_export(job_id: int) -> None:
 def sweep_exports() -> dict[str, int]:
     """Delete expired export files and fail export jobs whose worker vanished."""
     return export_jobs_sweep().as_dict()
+
+
+@shared_task(name="vendorsync.tasks.rerun_case_step", ignore_result=True)
+def rerun_case_step(case_public_id: str, actor_id: int | None = None) -> dict[str, object]:
+    """Re-run the failed step of an exception case: its ``rerun_flow``, then re-check its freshness.
+
+    The flow clears the cases whose cause it sees gone (``exception_clear``); a ``sync_failed``
+    case is cleared here, once the flow has succeeded.
+    """
+    from django.contrib.auth import get_user_model
+
+    from vendorsync.health import check_sync_freshness
+    from vendorsync.models import ExceptionCase
+
+    case = ExceptionCase.objects.filter(public_id=case_public_id).first()
+    name = (case.details or {}).get("rerun_flow") if case else None
+    if not name:
+        return {"case": case_public_id, "skipped": "no step to re-run"}
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        run = flows.run_flow(name, actor=actor)
+    except flows.FlowBusy as exc:
+        logger.info("%s", exc)
+        return {"flow": name, "skipped": str(exc)}
+    check_sync_freshness(only=name)
+    return {"flow": name, "outcome": run.outcome}
+
+
+@shared_task(name="vendorsync.tasks.health_sweep", ignore_result=True)
+def health_sweep() -> dict[str, object]:
+    """Beat's health entry: raise or clear ``sync_failed`` by freshness, then send due alerts.
+
+    Each part runs on its own, so a failing mail server never stops the freshness check.
+    """
+    from vendorsync import alerts
+    from vendorsync.health import check_sync_freshness
+
+    report: dict[str, object] = {}
+    for name, step in (
+        ("freshness", check_sync_freshness),
+        ("immediate", alerts.send_immediate_alerts),
+        ("digest", alerts.send_digests),
+    ):
+        try:
+            report[name] = step()
+        except Exception:  # noqa: BLE001 - logged; the next sweep tries again
+            logger.exception("Health sweep step %s failed", name)
+            report[name] = "failed"
+    return report
