@@ -52,6 +52,11 @@ ACK_DEADLINE = timedelta(hours=24)
 CURSOR_OVERLAP = timedelta(minutes=10)  # re-read a little of the last window: late-indexed POs
 
 
+def _every(seconds: int) -> int:
+    """In sandbox mode the demo's simulated days are short: sync every minute so things show up."""
+    return min(seconds, 60) if settings.SANDBOX else seconds
+
+
 def amazon_now() -> datetime:
     """Now on Amazon's clock (the simulated clock in sandbox mode)."""
     if settings.SANDBOX:
@@ -91,7 +96,7 @@ def _int(value: Any, default: int = 0) -> int:
     description="NetSuite items (UPC/EAN, ASIN, cost, case pack) and available stock per location, by SuiteQL.",
     owner_team=Team.OPS,
     order=10,
-    every_seconds=900,
+    every_seconds=_every(900),
     freshness_seconds=3 * 3600,
 )
 def items_flow(ctx: FlowContext) -> FlowResult:
@@ -187,7 +192,7 @@ def import_order(
     "validation, sales orders and acknowledgement decisions.",
     owner_team=Team.OPS,
     order=20,
-    every_seconds=300,
+    every_seconds=_every(300),
     freshness_seconds=3600,
 )
 def orders_flow(ctx: FlowContext) -> FlowResult:
@@ -364,7 +369,7 @@ def close_loop(document: FunctionalAcknowledgement) -> None:
     description="Sends ready acknowledgements to Amazon (API or EDI 855) once their sales order exists.",
     owner_team=Team.OPS,
     order=30,
-    every_seconds=300,
+    every_seconds=_every(300),
     freshness_seconds=3600,
 )
 def acknowledgements_flow(ctx: FlowContext) -> FlowResult:
@@ -409,7 +414,7 @@ def _clear_ack_cases(po: PurchaseOrder) -> None:
     description="Follows Amazon's transaction status of submitted acknowledgements; flags late ones.",
     owner_team=Team.OPS,
     order=40,
-    every_seconds=300,
+    every_seconds=_every(300),
     freshness_seconds=3600,
 )
 def transactions_flow(ctx: FlowContext) -> FlowResult:

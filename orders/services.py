@@ -744,3 +744,85 @@ def acknowledgement_record_outcome(
             after={"status": locked.status, "transaction_status": status, "errors": locked.errors[:5]},
         )
         return locked
+
+
+# --- Cross-reference import (XLSX) ----------------------------------------------------------------
+
+IMPORT_COLUMNS = ("vendor_code", "kind", "identifier", "item_sku", "note")
+
+
+def cross_references_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> list[ItemCrossReference]:
+    """Add many cross-references at once: all of them, or none with every problem named by row.
+
+    ``rows`` are dicts with ``IMPORT_COLUMNS`` keys and a ``row`` number (the spreadsheet row).
+    ``kind`` is ``asin``, ``gtin`` (EAN/UPC) or ``vendor_sku``; an empty kind is guessed from the
+    identifier. A row that repeats an existing mapping to the same item is skipped, not an error.
+    """
+    from orders.models import IdentifierKind
+
+    _require_work_orders(actor)
+    problems: list[str] = []
+    planned: list[tuple[VendorCode, str, str, Item, str]] = []
+    vendors = {v.code: v for v in VendorCode.objects.all()}
+    items = {i.sku: i for i in Item.objects.all()}
+    existing = {(x.vendor_code_id, x.kind, x.value): x.item_id for x in ItemCrossReference.objects.all()}
+    seen: set[tuple[int, str, str]] = set()
+    for row in rows:
+        where = f"Row {row.get('row', '?')}"
+        code = str(row.get("vendor_code") or "").strip()
+        identifier = str(row.get("identifier") or "").strip()
+        sku = str(row.get("item_sku") or "").strip()
+        kind = str(row.get("kind") or "").strip().lower()
+        vendor = vendors.get(code)
+        if vendor is None:
+            problems.append(f"{where}, vendor_code: unknown vendor code {code!r}.")
+            continue
+        item = items.get(sku)
+        if item is None:
+            problems.append(f"{where}, item_sku: no NetSuite item with SKU {sku!r}.")
+            continue
+        if not identifier:
+            problems.append(f"{where}, identifier: empty.")
+            continue
+        if not kind:
+            kind = identifiers.classify(identifier)[0]
+        if kind not in IdentifierKind.values:
+            problems.append(f"{where}, kind: {kind!r} is not one of {', '.join(IdentifierKind.values)}.")
+            continue
+        try:
+            value = identifiers.normalise(kind, identifier)
+        except ValueError as exc:
+            problems.append(f"{where}, identifier: {exc}")
+            continue
+        key = (vendor.pk, kind, value)
+        if key in seen:
+            problems.append(f"{where}, identifier: {value} appears twice in the file.")
+            continue
+        seen.add(key)
+        if key in existing:
+            if existing[key] != item.pk:
+                problems.append(f"{where}, identifier: {value} is already mapped to another item.")
+            continue
+        planned.append((vendor, kind, value, item, str(row.get("note") or "")[:200]))
+    if problems:
+        raise ValidationError(problems)
+    created: list[ItemCrossReference] = []
+    with transaction.atomic():
+        for vendor, kind, value, item, note in planned:
+            xref = ItemCrossReference.objects.create(
+                vendor_code=vendor,
+                kind=kind,
+                value=value,
+                item=item,
+                note=note,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            created.append(xref)
+        audit_record(
+            actor=actor,
+            action="cross_reference.imported",
+            subject_type="orders.itemcrossreference",
+            subject_id="*",
+            after={"created": len(created), "rows": len(rows)},
+        )
+    return created
