@@ -269,7 +269,9 @@ ORDERS_ACK_APPROVAL = env_choice("VENDORSYNC_ACK_APPROVAL", "auto", {"auto", "op
 # Send acknowledgements by the Orders API or as EDI 855 files in the outbound folder.
 ORDERS_ACK_CHANNEL = env_choice("VENDORSYNC_ACK_CHANNEL", "api", {"api", "edi"})
 # Amazon net cost vs NetSuite cost: a difference beyond this percentage is a price_discrepancy.
-ORDERS_PRICE_TOLERANCE_PERCENT = env_decimal("VENDORSYNC_PRICE_TOLERANCE_PERCENT", "0.5", minimum=Decimal("0"))
+ORDERS_PRICE_TOLERANCE_PERCENT = env_decimal(
+    "VENDORSYNC_PRICE_TOLERANCE_PERCENT", "0.5", minimum=Decimal("0")
+)
 # The first orders sync (no cursor yet) reads POs created or changed this many days back.
 ORDERS_INITIAL_LOOKBACK_DAYS = env_int("VENDORSYNC_ORDERS_LOOKBACK_DAYS", 7, minimum=1)
 EDI_INBOUND_DIR = Path(env_str("VENDORSYNC_EDI_INBOUND", str(VAR_DIR / "edi" / "inbound")))
