@@ -65,7 +65,9 @@ def index(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         return table_xlsx_response(request, table, "purchase-orders")
     RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
-    table.exception_counts = selectors.open_exception_counts(po.public_id for po in table.page.object_list)
+    table.exception_counts = selectors.open_exception_counts(
+        row.record.public_id for row in table.page.object_list
+    )
     return _list_page(request, "orders/po_list.html", table, filterset)
 
 
