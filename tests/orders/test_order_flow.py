@@ -258,3 +258,18 @@ def test_with_ops_approval_nothing_is_sent_until_approved(sandbox, relay, settin
     assert OutboxMessage.objects.filter(external_key=f"ACK-{ack.public_id}").exists()
     with pytest.raises(Exception, match="cannot change orders"):
         services.acknowledgement_approve(actor=personas["finance"], ack=pending.first())
+
+
+def test_our_client_sends_strict_names_so_a_misspelt_sales_order_field_fails(sandbox):
+    from vendorsync.netsuite import NetSuiteRejectedError
+
+    body = {
+        "entity": {"id": catalog.AMAZON_CUSTOMER_ID},
+        "otherRefNumber": "TYPO0001",
+        "item": {"items": [{"item": {"id": catalog.items()[0].netsuite_id}, "quantity": 1}]},
+    }
+    with (
+        connections.netsuite_client() as client,
+        pytest.raises(NetSuiteRejectedError, match="otherRefNumber"),
+    ):
+        client.upsert_by_external_id("salesOrder", "AMZ-PO-TYPO0001", body)
