@@ -101,14 +101,20 @@ def plan_open_orders(*, limit: int | None = None) -> dict[str, int]:
         .order_by(F("ship_window_start").asc(nulls_last=True), "ordered_at", "id")[: limit or None]
     )
     if not pos:
-        return {"planned": 0}
+        return {"selected": 0, "planned": 0}
     lines_by_po: dict[int, list[PurchaseOrderLine]] = defaultdict(list)
     for line in PurchaseOrderLine.objects.filter(purchase_order__in=pos, cancelled=False).select_related(
         "item"
     ):
         lines_by_po[line.purchase_order_id].append(line)
     pool = stock_pools(line.item_id for lines in lines_by_po.values() for line in lines if line.item_id)
-    counts = {"planned": 0, "accepted_lines": 0, "backordered_lines": 0, "rejected_lines": 0}
+    counts = {
+        "selected": len(pos),
+        "planned": 0,
+        "accepted_lines": 0,
+        "backordered_lines": 0,
+        "rejected_lines": 0,
+    }
     for po in pos:
         decisions = [decide_line(line, pool, po) for line in lines_by_po[po.pk]]
         if not decisions:
@@ -121,6 +127,17 @@ def plan_open_orders(*, limit: int | None = None) -> dict[str, int]:
         counts["backordered_lines"] += sum(1 for d in decisions if d.backordered)
         counts["rejected_lines"] += sum(1 for d in decisions if d.rejected)
     return counts
+
+
+def plan_all(*, chunk: int = 500) -> dict[str, int]:
+    """``plan_open_orders`` in chunks (bounded memory); each chunk takes the earliest windows left."""
+    total: dict[str, int] = {}
+    while True:
+        counts = plan_open_orders(limit=chunk)
+        for key, value in counts.items():
+            total[key] = total.get(key, 0) + value
+        if counts["selected"] < chunk or counts["planned"] == 0:
+            return total
 
 
 def replan_changed(po: PurchaseOrder) -> Acknowledgement | None:

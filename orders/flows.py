@@ -145,7 +145,7 @@ def revalidate(queryset: Any) -> dict[str, int]:
     """Validate POs again and decide those that became ready (used after items or mappings change)."""
     pos = list(queryset.select_related("vendor_code"))
     counts = validation.validate_many(pos, now=amazon_now())
-    planned = allocation.plan_open_orders()
+    planned = allocation.plan_all()
     return {
         "revalidated": counts["validated"],
         "still_blocked": counts["blocked"],
@@ -198,38 +198,42 @@ def import_order(
 def orders_flow(ctx: FlowContext) -> FlowResult:
     until = amazon_now()
     since = min(_window_start(ctx, until), until - timedelta(minutes=1))
-    counts = {"fetched": 0, "created": 0, "changed": 0, "unchanged": 0, "failed": 0}
-    touched: dict[int, PurchaseOrder] = {}
+    counts = {"fetched": 0, "created": 0, "changed": 0, "unchanged": 0, "failed": 0, "blocked": 0}
     errors: list[str] = []
+    resolver = validation.ItemResolver()
     with connections.amazon_client() as client:
         for window in (
             {"created_after": since, "created_before": until},
             {"changed_after": since, "changed_before": until},
         ):
-            for order in client.iter_purchase_orders(**window):
-                counts["fetched"] += 1
-                try:
-                    result = import_order(order, source=Source.API, raw=dict(order.raw))
-                except ValueError as exc:
-                    counts["failed"] += 1
-                    errors.append(str(exc))
-                    continue
-                _count(counts, result)
-                if result.created or result.changed:
-                    touched[result.purchase_order.pk] = result.purchase_order
-    edi_counts = read_inbound_folder(touched, errors)
-    counts |= edi_counts
-    pos = [
-        po
-        for po in touched.values()
-        if po.status in OPEN_PO_STATUSES or po.status == PurchaseOrderStatus.CANCELLED
-    ]
-    checked = validation.validate_many(pos, now=until)
-    counts["blocked"] = checked["blocked"]
-    counts |= {f"ack_{k}": v for k, v in allocation.plan_open_orders().items()}
+            # Page by page: each page is imported and validated before the next is fetched, so
+            # memory stays flat however many POs the window holds.
+            for page in client.iter_purchase_order_pages(**window):
+                touched: list[PurchaseOrder] = []
+                for order in page.orders:
+                    counts["fetched"] += 1
+                    try:
+                        result = import_order(order, source=Source.API, raw=dict(order.raw))
+                    except ValueError as exc:
+                        counts["failed"] += 1
+                        errors.append(str(exc))
+                        continue
+                    _count(counts, result)
+                    if result.created or result.changed:
+                        touched.append(result.purchase_order)
+                counts["blocked"] += _validate(touched, until, resolver)
+    edi_touched: dict[int, PurchaseOrder] = {}
+    counts |= read_inbound_folder(edi_touched, errors)
+    counts["blocked"] += _validate(list(edi_touched.values()), until, resolver)
+    counts |= {f"ack_{k}": v for k, v in allocation.plan_all().items() if k != "selected"}
     return FlowResult(
         counts=counts, cursor=until.isoformat(), partial=bool(errors), error="; ".join(errors)[:2000]
     )
+
+
+def _validate(pos: list[PurchaseOrder], now: datetime, resolver: validation.ItemResolver) -> int:
+    pos = [po for po in pos if po.status in OPEN_PO_STATUSES or po.status == PurchaseOrderStatus.CANCELLED]
+    return validation.validate_many(pos, now=now, resolver=resolver)["blocked"] if pos else 0
 
 
 def _count(counts: dict[str, int], result: services.UpsertResult) -> None:

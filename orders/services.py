@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from orders import identifiers
@@ -433,6 +433,30 @@ def purchase_order_set_status(*, po: PurchaseOrder, status: str, reason: str = "
         return po
 
 
+def _update_lines(columns: Mapping[str, Mapping[int, Any]]) -> None:
+    """Set per-line values of a few columns in one ``UPDATE … CASE`` statement.
+
+    ``bulk_update`` builds the same statement through the ORM's expression machinery, which costs
+    ~10 ms per call for 20 lines; this is the hot path of every PO import. Column names are ours
+    (never user input); values are bound parameters.
+    """
+    pks = sorted({pk for values in columns.values() for pk in values})
+    if not pks:
+        return
+    table = PurchaseOrderLine._meta.db_table
+    assignments, params = [], []
+    for column, values in columns.items():
+        assert column in {"item_id", "accepted_quantity", "backordered_quantity", "rejected_quantity"}
+        cases = " ".join("WHEN %s THEN %s" for _ in values)
+        assignments.append(f'"{column}" = CASE "id" {cases} ELSE "{column}" END')
+        for pk, value in values.items():
+            params += [pk, value]
+    placeholders = ", ".join("%s" for _ in pks)
+    sql = f'UPDATE "{table}" SET {", ".join(assignments)} WHERE "id" IN ({placeholders})'  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *pks])
+
+
 def purchase_order_map_lines(*, po: PurchaseOrder, mapping: Mapping[int, Item | None]) -> int:
     """Record which item each line maps to (line pk → item); returns how many lines changed."""
     changed = [
@@ -445,7 +469,7 @@ def purchase_order_map_lines(*, po: PurchaseOrder, mapping: Mapping[int, Item | 
     with transaction.atomic():
         for line in changed:
             line.item = mapping[line.pk]
-        PurchaseOrderLine.objects.bulk_update(changed, ["item"])
+        _update_lines({"item_id": {line.pk: line.item_id for line in changed}})
         audit_record(
             actor=None,
             action="purchase_order.lines_mapped",
@@ -594,8 +618,12 @@ def acknowledgement_plan(
             d.line.backordered_quantity = d.backordered
             d.line.rejected_quantity = d.rejected
         AcknowledgementLine.objects.bulk_create(ack_lines)
-        PurchaseOrderLine.objects.bulk_update(
-            [d.line for d in decisions], ["accepted_quantity", "backordered_quantity", "rejected_quantity"]
+        _update_lines(
+            {
+                "accepted_quantity": {d.line.pk: d.accepted for d in decisions},
+                "backordered_quantity": {d.line.pk: d.backordered for d in decisions},
+                "rejected_quantity": {d.line.pk: d.rejected for d in decisions},
+            }
         )
         shipping = any(d.accepted + d.backordered for d in decisions)
         if shipping:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 
 from orders import identifiers, services
 from orders.models import (
@@ -26,7 +27,7 @@ from orders.models import (
     PurchaseOrderLine,
     PurchaseOrderStatus,
 )
-from vendorsync.models import ExceptionKind, Severity
+from vendorsync.models import ExceptionCase, ExceptionKind, Severity
 from vendorsync.services import exception_clear, exception_raise
 
 SUBJECT_TYPE = "orders.purchaseorder"
@@ -89,9 +90,18 @@ def unit_cost(item: Item, line: PurchaseOrderLine) -> Decimal | None:
 
 
 def validate_purchase_order(
-    po: PurchaseOrder, *, resolver: ItemResolver, now: datetime, lines: list[PurchaseOrderLine] | None = None
+    po: PurchaseOrder,
+    *,
+    resolver: ItemResolver,
+    now: datetime,
+    lines: list[PurchaseOrderLine] | None = None,
+    open_keys: set[str] | None = None,
 ) -> ValidationOutcome:
-    """Map lines, then raise or clear each problem of the PO. Cancelled POs clear everything."""
+    """Map lines, then raise or clear each problem of the PO. Cancelled POs clear everything.
+
+    ``open_keys`` (the open dedupe keys among this PO's, loaded once for a batch) spares a
+    lookup per check when nothing is open to clear.
+    """
     lines = lines if lines is not None else list(po.lines.all())
     outcome = ValidationOutcome(blocked=False)
     rerun = {"rerun_flow": "orders", "purchase_order": po.number, "vendor_code": po.vendor_code.code}
@@ -99,6 +109,8 @@ def validate_purchase_order(
     keys = {kind: dedupe_key(kind, po) for kind in ("sku_asin_gap", "price_discrepancy", "po_window")}
 
     def clear(kind: str, note: str) -> None:
+        if open_keys is not None and keys[kind] not in open_keys:
+            return
         if exception_clear(dedupe_key=keys[kind], note=note) is not None:
             outcome.cleared.append(kind)
 
@@ -228,11 +240,25 @@ def _window_problem(po: PurchaseOrder, now: datetime) -> str:
     return ""
 
 
-def validate_many(pos: Iterable[PurchaseOrder], *, now: datetime) -> dict[str, int]:
-    resolver = ItemResolver()
+CHECKS = ("sku_asin_gap", "price_discrepancy", "po_window")
+
+
+def validate_many(
+    pos: Iterable[PurchaseOrder], *, now: datetime, resolver: ItemResolver | None = None
+) -> dict[str, int]:
+    """Validate a batch: lines and open cases are loaded once for the batch, not once per PO."""
+    pos = list(pos)
+    resolver = resolver or ItemResolver()
+    prefetch_related_objects(pos, "lines", "vendor_code")
+    keys = [dedupe_key(kind, po) for po in pos for kind in CHECKS]
+    open_keys = set(
+        ExceptionCase.objects.open().filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
     counts = {"validated": 0, "blocked": 0}
     for po in pos:
-        outcome = validate_purchase_order(po, resolver=resolver, now=now)
+        outcome = validate_purchase_order(
+            po, resolver=resolver, now=now, lines=list(po.lines.all()), open_keys=open_keys
+        )
         counts["validated"] += 1
         counts["blocked"] += int(outcome.blocked)
     return counts
