@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from orders import allocation, edi, services, validation
@@ -43,7 +44,7 @@ from vendorsync.edi import (
 )
 from vendorsync.edi.control_numbers import next_control_numbers
 from vendorsync.flows import FlowContext, FlowResult, register_flow
-from vendorsync.models import ExceptionKind, Severity, Team
+from vendorsync.models import ExceptionCase, ExceptionKind, Severity, Team
 from vendorsync.services import exception_clear, exception_raise
 
 logger = logging.getLogger(__name__)
@@ -135,8 +136,15 @@ def items_flow(ctx: FlowContext) -> FlowResult:
             name=customer.get("companyname", ""),
         )
     # New items, costs or stock may unblock POs and clear price cases.
+    # ... and a cost fixed in NetSuite clears the price case of a PO whatever its status.
+    priced = ExceptionCase.objects.open().filter(
+        kind=ExceptionKind.PRICE_DISCREPANCY, subject_type="orders.purchaseorder"
+    )
     counts |= revalidate(
-        PurchaseOrder.objects.filter(status__in=[PurchaseOrderStatus.NEW, PurchaseOrderStatus.BLOCKED])
+        PurchaseOrder.objects.filter(
+            Q(status__in=[PurchaseOrderStatus.NEW, PurchaseOrderStatus.BLOCKED])
+            | Q(public_id__in=list(priced.values_list("subject_id", flat=True)))
+        )
     )
     return FlowResult(counts=counts, cursor=timezone.now().isoformat())
 

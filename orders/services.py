@@ -663,6 +663,31 @@ def acknowledgement_plan(
         return ack
 
 
+def purchase_order_redecide(*, actor: Any, po: PurchaseOrder) -> PurchaseOrder:
+    """Ops ask for a fresh decision after Amazon refused our acknowledgement (``ack_failed``).
+
+    Amazon recorded nothing from a failed transaction, so the PO is decided again from current
+    stock; the next acknowledgements run sends the new acknowledgement.
+    """
+    _require_work_orders(actor)
+    with transaction.atomic():
+        locked = PurchaseOrder.objects.select_for_update().get(pk=po.pk)
+        if locked.status != PurchaseOrderStatus.ACK_FAILED:
+            raise ValidationError(
+                f"PO {locked.number} is {locked.get_status_display().lower()}; only a failed acknowledgement can be redone."
+            )
+        locked.status = PurchaseOrderStatus.NEW
+        locked.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="purchase_order.redecide",
+            subject=locked,
+            before={"status": "ack_failed"},
+            after={"status": "new"},
+        )
+        return locked
+
+
 def acknowledgement_approve(*, actor: Any, ack: Acknowledgement) -> Acknowledgement:
     """Ops approve an acknowledgement the allocation proposed; the acknowledgements flow sends it."""
     _require_work_orders(actor)

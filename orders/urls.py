@@ -6,6 +6,7 @@ app_name = "orders"
 urlpatterns = [
     path("", views.index, name="index"),
     path("po/<uuid:public_id>/", views.po_detail, name="po_detail"),
+    path("po/<uuid:public_id>/redecide/", views.po_redecide, name="po_redecide"),
     path("acknowledgements/<uuid:public_id>/approve/", views.ack_approve, name="ack_approve"),
     path("items/", views.items, name="items"),
     path("cross-references/", views.cross_references, name="cross_references"),

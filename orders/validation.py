@@ -114,21 +114,28 @@ def validate_purchase_order(
         if exception_clear(dedupe_key=keys[kind], note=note) is not None:
             outcome.cleared.append(kind)
 
-    if po.status not in OPEN_PO_STATUSES:
-        if po.status == PurchaseOrderStatus.CANCELLED:
-            for kind in keys:
-                clear(kind, f"PO {po.number} was cancelled by Amazon.")
+    if po.status == PurchaseOrderStatus.CANCELLED:
+        for kind in keys:
+            clear(kind, f"PO {po.number} was cancelled by Amazon.")
+        for kind in ("ack_overdue", "ack_failed"):  # nothing is left to acknowledge
+            exception_clear(dedupe_key=dedupe_key(kind, po), note=f"PO {po.number} was cancelled by Amazon.")
         return outcome
+    # A PO past its decision (acknowledged, rejected, closed) only has its price checked again:
+    # a cost fixed in NetSuite clears the case; nothing new is raised about history.
+    decided = po.status not in OPEN_PO_STATUSES
 
     active = [line for line in lines if not line.cancelled]
-    mapping = {line.pk: resolver.resolve(line, po.vendor_code_id) for line in active}
-    services.purchase_order_map_lines(po=po, mapping=mapping)
-    for line in active:
-        line.item = mapping[line.pk]
+    if not decided:
+        mapping = {line.pk: resolver.resolve(line, po.vendor_code_id) for line in active}
+        services.purchase_order_map_lines(po=po, mapping=mapping)
+        for line in active:
+            line.item = mapping[line.pk]
 
     # 1. Every line maps to a NetSuite item.
     unmapped = [line for line in active if line.item is None]
-    if unmapped:
+    if decided:
+        pass
+    elif unmapped:
         at_risk = sum((line.line_value or Decimal(0) for line in unmapped), Decimal(0))
         described = ", ".join(
             f"line {line.sequence} ASIN {line.asin or '—'} / {line.vendor_product_id or '—'}"
@@ -171,7 +178,9 @@ def validate_purchase_order(
             continue
         if abs(line.net_cost - ours) * 100 / ours > tolerance:
             mismatched.append((line, line.net_cost, ours))
-    if mismatched:
+    if mismatched and decided:
+        pass
+    elif mismatched:
         at_risk = sum(
             (abs(theirs - ours) * line.ordered_quantity for line, theirs, ours in mismatched), Decimal(0)
         )
@@ -197,6 +206,9 @@ def validate_purchase_order(
         outcome.raised.append("price_discrepancy")
     else:
         clear("price_discrepancy", "Amazon's net cost and NetSuite's cost agree within the tolerance.")
+
+    if decided:
+        return outcome
 
     # 3. Windows make sense: present, ordered, and not already over before we could acknowledge.
     window_problem = _window_problem(po, now)

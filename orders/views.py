@@ -99,6 +99,23 @@ def ack_approve(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect(ack.purchase_order.get_absolute_url())
 
 
+@require_POST
+@require_perm("work_orders")
+def po_redecide(request: HttpRequest, public_id: str) -> HttpResponse:
+    po = _po_for(request.user, public_id)
+    try:
+        services.purchase_order_redecide(actor=request.user, po=po)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(po.get_absolute_url())
+    flows.revalidate(PurchaseOrder.objects.filter(pk=po.pk))
+    messages.success(
+        request,
+        f"PO {po.number} decided again from current stock; the acknowledgement goes out with the next sync.",
+    )
+    return redirect(po.get_absolute_url())
+
+
 @require_perm("view_orders")
 @vary_on_headers("HX-Request")
 def items(request: HttpRequest) -> HttpResponse:

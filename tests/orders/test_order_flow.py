@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from orders import services
 from orders.models import (
@@ -149,15 +150,14 @@ def test_a_price_discrepancy_clears_itself_when_netsuite_cost_is_fixed(sandbox, 
         for entry in case.details["lines"]:
             line = po.lines.get(sequence=entry["sequence"])
             client.patch("inventoryItem", line.item.netsuite_id, {"cost": entry["amazon"]})
-    run("items")  # revalidates open POs
-    from orders.flows import revalidate
-
-    revalidate(PurchaseOrder.objects.filter(pk=po.pk))
+    run("items")  # revalidates the POs with an open price case, whatever their status
     case.refresh_from_db()
     assert case.status == ExceptionStatus.RESOLVED and case.auto_resolved
 
 
-def test_ack_failed_is_raised_from_the_transaction_status_and_resolved_by_an_accepted_ack(sandbox, relay):
+def test_ack_failed_is_raised_from_the_transaction_status_and_resolved_by_an_accepted_ack(
+    sandbox, relay, client, personas
+):
     run("items")
     run("orders")
     relay()
@@ -179,12 +179,11 @@ def test_ack_failed_is_raised_from_the_transaction_status_and_resolved_by_an_acc
     # Amazon reopens it; ops re-send the acknowledgement; Amazon accepts it and the case resolves.
     with amazon.tx() as db:
         db.execute("UPDATE purchase_orders SET state = 'New' WHERE number = ?", (po.number,))
-    failed = po.acknowledgements.get(status=AcknowledgementStatus.FAILED)
-    failed.status = AcknowledgementStatus.READY
-    failed.save(update_fields=["status"])
-    OutboxMessage.objects.filter(external_key=f"ACK-{failed.public_id}").update(
-        external_key=f"ACK-{failed.public_id}-old"
-    )
+    client.force_login(personas["ops"])
+    response = client.post(reverse("orders:po_redecide", args=[po.public_id]), follow=True)
+    assert "decided again" in response.content.decode()
+    po.refresh_from_db()
+    assert po.status == PurchaseOrderStatus.READY
     run("acknowledgements")
     relay()
     SimClock().advance(seconds=60)
