@@ -22,6 +22,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Sum
 
 from orders import services
@@ -133,7 +134,8 @@ def plan_all(*, chunk: int = 500) -> dict[str, int]:
     """``plan_open_orders`` in chunks (bounded memory); each chunk takes the earliest windows left."""
     total: dict[str, int] = {}
     while True:
-        counts = plan_open_orders(limit=chunk)
+        with transaction.atomic():  # one commit (and one relay nudge) per chunk
+            counts = plan_open_orders(limit=chunk)
         for key, value in counts.items():
             total[key] = total.get(key, 0) + value
         if counts["selected"] < chunk or counts["planned"] == 0:

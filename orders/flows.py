@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -218,25 +219,36 @@ def orders_flow(ctx: FlowContext) -> FlowResult:
             # memory stays flat however many POs the window holds.
             for page in client.iter_purchase_order_pages(**window):
                 touched: list[PurchaseOrder] = []
-                for order in page.orders:
-                    counts["fetched"] += 1
-                    try:
-                        result = import_order(order, source=Source.API, raw=dict(order.raw))
-                    except ValueError as exc:
-                        counts["failed"] += 1
-                        errors.append(str(exc))
-                        continue
-                    _count(counts, result)
-                    if result.created or result.changed:
-                        touched.append(result.purchase_order)
-                counts["blocked"] += _validate(touched, until, resolver)
+                # One transaction per page (no network inside): a page's POs, their validation
+                # and audit rows commit together, and the relay is nudged once per page.
+                with transaction.atomic():
+                    _import_page(page.orders, touched, counts, errors)
+                    counts["blocked"] += _validate(touched, until, resolver)
     edi_touched: dict[int, PurchaseOrder] = {}
+
     counts |= read_inbound_folder(edi_touched, errors)
     counts["blocked"] += _validate(list(edi_touched.values()), until, resolver)
     counts |= {f"ack_{k}": v for k, v in allocation.plan_all().items() if k != "selected"}
     return FlowResult(
         counts=counts, cursor=until.isoformat(), partial=bool(errors), error="; ".join(errors)[:2000]
     )
+
+
+def _import_page(
+    orders: Any, touched: list[PurchaseOrder], counts: dict[str, int], errors: list[str]
+) -> None:
+    for order in orders:
+        counts["fetched"] += 1
+        try:
+            with transaction.atomic():  # a refused PO leaves nothing behind, the page goes on
+                result = import_order(order, source=Source.API, raw=dict(order.raw))
+        except ValueError as exc:
+            counts["failed"] += 1
+            errors.append(str(exc))
+            continue
+        _count(counts, result)
+        if result.created or result.changed:
+            touched.append(result.purchase_order)
 
 
 def _validate(pos: list[PurchaseOrder], now: datetime, resolver: validation.ItemResolver) -> int:
