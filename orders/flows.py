@@ -303,6 +303,9 @@ def read_inbound_folder(touched: dict[int, PurchaseOrder], errors: list[str]) ->
             _move(path, "failed")
             _raise_edi_case(path.name, f"unreadable X12: {exc}")
             continue
+        if not _ours(result, interchanges):
+            counts["edi_left_for_others"] = counts.get("edi_left_for_others", 0) + 1
+            continue
         rejected = list(result.rejected)
         for document in result:
             if isinstance(document, EdiPurchaseOrder):
@@ -343,6 +346,15 @@ def read_inbound_folder(touched: dict[int, PurchaseOrder], errors: list[str]) ->
         else:
             _move(path, "done")
     return counts
+
+
+def _ours(result: Any, interchanges: Any) -> bool:
+    """Only 850s and the 997s answering our 855s are the orders flow's; other documents in the
+    shared inbound folder (820 remittances, 997s for 856/810) are left for the flows that own them."""
+    groups = {group.header.functional_id for i in interchanges for group in i.groups}
+    if not groups <= {"PO", "FA"}:
+        return False
+    return all(d.functional_id == "PR" for d in result if isinstance(d, FunctionalAcknowledgement))
 
 
 def _raise_edi_case(name: str, problem: str) -> None:
@@ -472,7 +484,10 @@ def flag_overdue(now: datetime) -> int:
     """Raise ``ack_overdue`` for open POs with no accepted acknowledgement 24 h after the order."""
     late = (
         PurchaseOrder.objects.filter(status__in=OPEN_PO_STATUSES, ordered_at__lt=now - ACK_DEADLINE)
-        .exclude(acknowledgements__status=AcknowledgementStatus.ACCEPTED)
+        # Submitted in time and still processing at Amazon is not late.
+        .exclude(
+            acknowledgements__status__in=[AcknowledgementStatus.ACCEPTED, AcknowledgementStatus.SUBMITTED]
+        )
         .select_related("vendor_code")
         .distinct()
     )

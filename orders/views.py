@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
@@ -160,8 +161,10 @@ def _revalidate_unblocked(vendor_code: VendorCode) -> dict[str, int]:
 @require_POST
 @require_perm("work_orders")
 def cross_reference_add(request: HttpRequest) -> HttpResponse:
-    back = request.POST.get("next") or reverse("orders:cross_references")
-    if not back.startswith("/"):
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         back = reverse("orders:cross_references")
     vendor = VendorCode.objects.filter(code=request.POST.get("vendor_code", "").strip()).first()
     sku = request.POST.get("item_sku", "").strip()

@@ -135,3 +135,11 @@ def test_acknowledgements_by_855_pass_x12reader_and_997s_close_the_loop(sandbox,
     # A 997 is filed under done/ and is never answered with a 997 of our own.
     assert (folder / "done" / f"997_{accepted.number}.edi").exists()
     assert all("AK1*FA" not in path.read_text() for path in outbound_files(sandbox, "997"))
+
+
+def test_documents_of_other_flows_are_left_in_the_inbound_folder(sandbox):
+    folder = inbound(sandbox)
+    (folder / "remittance.edi").write_text(fixture_text("amazon_820_remittance.edi"))
+    run = flows.run_flow("orders")
+    assert run.counts["edi_left_for_others"] == 1
+    assert (folder / "remittance.edi").exists() and not outbound_files(sandbox, "997")

@@ -166,3 +166,21 @@ def test_items_and_cross_reference_pages_keep_a_query_budget(client, personas, d
         assert client.get(reverse("orders:items")).status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get(reverse("orders:cross_references")).status_code == 200
+
+
+def test_the_return_address_after_adding_a_mapping_stays_on_this_site(client, personas):
+    make_item("NW-1")
+    VendorCode = PurchaseOrder._meta.get_field("vendor_code").related_model
+    VendorCode.objects.create(code="VSYNC")
+    client.force_login(personas["ops"])
+    response = client.post(
+        reverse("orders:cross_reference_add"),
+        {
+            "vendor_code": "VSYNC",
+            "kind": "asin",
+            "value": "B0REDIRECT",
+            "item_sku": "NW-1",
+            "next": "//evil.example/",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("orders:cross_references")
