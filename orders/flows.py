@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import DecimalField, F, Q, Sum
 from django.utils import timezone
 
 from orders import allocation, edi, services, validation
@@ -435,7 +435,18 @@ def _raise_ack_failed(ack: Acknowledgement, message: str) -> None:
         subject_id=str(po.public_id),
         severity=Severity.HIGH,
         details={"rerun_flow": "transactions", "errors": ack.errors, "transaction_id": ack.transaction_id},
+        amount_at_risk=_po_value(po),
     )
+
+
+def _po_value(po: PurchaseOrder) -> Decimal | None:
+    """What the PO is worth at Amazon's cost (what an unacknowledged PO puts at risk)."""
+    value = po.lines.filter(cancelled=False).aggregate(
+        value=Sum(
+            F("net_cost") * F("ordered_quantity"), output_field=DecimalField(max_digits=24, decimal_places=10)
+        )
+    )["value"]
+    return None if value is None else value.quantize(Decimal("0.01"))
 
 
 def _clear_ack_cases(po: PurchaseOrder) -> None:
@@ -504,5 +515,6 @@ def flag_overdue(now: datetime) -> int:
             subject_id=str(po.public_id),
             severity=Severity.HIGH,
             details={"rerun_flow": "acknowledgements", "status": po.status},
+            amount_at_risk=_po_value(po),
         )
     return count

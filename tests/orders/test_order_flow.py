@@ -176,6 +176,7 @@ def test_ack_failed_is_raised_from_the_transaction_status_and_resolved_by_an_acc
     case = open_case("ack_failed", po)
     assert po.status == PurchaseOrderStatus.ACK_FAILED and case is not None
     assert "INVALID_ORDER_STATE" in case.message and case.details["rerun_flow"] == "transactions"
+    assert case.amount_at_risk > 0
     # Amazon reopens it; ops re-send the acknowledgement; Amazon accepts it and the case resolves.
     with amazon.tx() as db:
         db.execute("UPDATE purchase_orders SET state = 'New' WHERE number = ?", (po.number,))
