@@ -101,7 +101,7 @@ def build_855(
                 unit_of_measure=unit,
                 product_ids=product_ids(line),
                 statuses=tuple(statuses),
-                unit_price=cost.quantize(cost.normalize()) if cost is not None and cost > 0 else None,
+                unit_price=cost if cost is not None and cost > 0 else None,
             )
         )
     changed = any(a.code != "Accepted" for a in ack_lines)
