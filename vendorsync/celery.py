@@ -36,6 +36,12 @@ def _prepare(sender: Celery, **kwargs: object) -> None:
         # Expired export files are deleted within ten minutes of their expiry.
         "exports-sweep": {"task": "vendorsync.tasks.sweep_exports", "schedule": 600.0},
     }
+    if settings.SANDBOX and settings.SANDBOX_DAY_SECONDS:
+        # Live demo: a simulated day passes every SANDBOX_DAY_SECONDS (new POs, shipments, payments).
+        sender.conf.beat_schedule["sandbox-day"] = {
+            "task": "vendorsync.tasks.sandbox_tick",
+            "schedule": float(settings.SANDBOX_DAY_SECONDS),
+        }
 
 
 @task_prerun.connect
