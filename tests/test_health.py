@@ -19,7 +19,9 @@ from vendorsync.models import ExceptionCase, OutboxMessage, SyncRun, Team
 
 @pytest.fixture
 def two_flows():
+    """Only these two flows are registered during the test (the apps' real flows are set aside)."""
     saved = dict(flows._FLOWS)
+    flows._FLOWS.clear()
 
     def ok(context):
         return flows.FlowResult(counts={"orders": 2})

@@ -41,6 +41,12 @@ def _prepare(sender: Celery, **kwargs: object) -> None:
             "schedule": float(settings.HEALTH_SWEEP_SECONDS),
         },
     }
+    if settings.SANDBOX and settings.SANDBOX_DAY_SECONDS:
+        # Live demo: a simulated day passes every SANDBOX_DAY_SECONDS (new POs, shipments, payments).
+        sender.conf.beat_schedule["sandbox-day"] = {
+            "task": "vendorsync.tasks.sandbox_tick",
+            "schedule": float(settings.SANDBOX_DAY_SECONDS),
+        }
 
 
 @task_prerun.connect

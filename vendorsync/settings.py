@@ -331,6 +331,24 @@ NETSUITE_TOKEN_SECRET = env_str("NETSUITE_TOKEN_SECRET", "")
 NETSUITE_BASE_URL = env_str("NETSUITE_BASE_URL", "")
 HTTP_TIMEOUT_SECONDS = float(env_decimal("VENDORSYNC_HTTP_TIMEOUT_SECONDS", "30", minimum=Decimal("1")))
 
+# --- Orders (issue 7) -----------------------------------------------------------------------------
+# Acknowledge automatically, or wait for ops to approve each proposed acknowledgement.
+ORDERS_ACK_APPROVAL = env_choice("VENDORSYNC_ACK_APPROVAL", "auto", {"auto", "ops"})
+# Send acknowledgements by the Orders API or as EDI 855 files in the outbound folder.
+ORDERS_ACK_CHANNEL = env_choice("VENDORSYNC_ACK_CHANNEL", "api", {"api", "edi"})
+# Amazon net cost vs NetSuite cost: a difference beyond this percentage is a price_discrepancy.
+ORDERS_PRICE_TOLERANCE_PERCENT = env_decimal(
+    "VENDORSYNC_PRICE_TOLERANCE_PERCENT", "0.5", minimum=Decimal("0")
+)
+# The first orders sync (no cursor yet) reads POs created or changed this many days back.
+ORDERS_INITIAL_LOOKBACK_DAYS = env_int("VENDORSYNC_ORDERS_LOOKBACK_DAYS", 7, minimum=1)
+EDI_INBOUND_DIR = Path(env_str("VENDORSYNC_EDI_INBOUND", str(VAR_DIR / "edi" / "inbound")))
+EDI_OUTBOUND_DIR = Path(env_str("VENDORSYNC_EDI_OUTBOUND", str(VAR_DIR / "edi" / "outbound")))
+EDI_SENDER_ID = env_str("VENDORSYNC_EDI_SENDER_ID", "VENDORSYNC")
+EDI_RECEIVER_ID = env_str("VENDORSYNC_EDI_RECEIVER_ID", "AMAZON")
+# Live demo (sandbox only): beat moves the simulated clock one day every this many seconds (0 = off).
+SANDBOX_DAY_SECONDS = env_int("VENDORSYNC_SANDBOX_DAY_SECONDS", 120, minimum=0)
+
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -106,3 +106,29 @@ def health_sweep() -> dict[str, object]:
             logger.exception("Health sweep step %s failed", name)
             report[name] = "failed"
     return report
+
+
+@shared_task(name="vendorsync.tasks.sandbox_tick", ignore_result=True)
+def sandbox_tick() -> str:
+    """Live demo: move the simulated clock one day and run both simulators' day (sandbox only).
+
+    Beat calls this every ``SANDBOX_DAY_SECONDS``; Amazon publishes the day's POs (and applies
+    its changes), the NetSuite warehouse ships open sales orders, and the sync flows pick it all
+    up on their own schedule. Outside sandbox mode it does nothing.
+    """
+    from django.conf import settings
+
+    if not settings.SANDBOX or not settings.SANDBOX_DAY_SECONDS:
+        return "off"
+    from vendorsync.sandbox import netsuite
+    from vendorsync.sandbox.amazon import AmazonSimulator
+    from vendorsync.sandbox.clock import SimClock
+
+    amazon = AmazonSimulator()
+    if not amazon.seeded():
+        return "not seeded"
+    day = SimClock().advance(days=1).date()
+    amazon.catch_up()
+    amazon.simulate_day(day)
+    netsuite.simulate_day(day)
+    return day.isoformat()

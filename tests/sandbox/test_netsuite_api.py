@@ -352,3 +352,26 @@ def test_error_rate_fault_answers_5xx_without_writing(store: Path) -> None:
         )
         app.faults.error_rate = 0
         assert http.get(f"{RECORDS}/salesOrder/eid:AMZPO-E1").status_code == 404
+
+
+STRICT = {"X-NetSuite-PropertyNameValidation": "Error"}
+
+
+def test_strict_property_names_refuse_an_unknown_field_as_netsuite_does(client: httpx.Client) -> None:
+    item = in_stock()[0].netsuite_id
+    body = sales_order("STRICT01", [(item, 1)])
+    body["otherRefNumber"] = "STRICT01"  # misspelt: the field is otherRefNum
+    body["item"]["items"][0]["custcol_amz_asn"] = "B0X"  # misspelt custom column
+    response = client.put(f"{RECORDS}/salesOrder/eid:STRICT01", json=body, headers=STRICT)
+    assert response.status_code == 400
+    details = response.json()["o:errorDetails"]
+    assert {(d["o:errorCode"], d["o:errorPath"]) for d in details} == {
+        ("NONEXISTENT_FIELD", "otherRefNumber"),
+        ("NONEXISTENT_FIELD", "item.items[0].custcol_amz_asn"),
+    }
+    assert any("Invalid Field Name: otherRefNumber" in d["detail"] for d in details)
+    assert client.get(f"{RECORDS}/salesOrder/eid:STRICT01").status_code == 404  # nothing written
+    # NetSuite's default (no header, or Warning) ignores unknown names; known names always pass.
+    assert client.put(f"{RECORDS}/salesOrder/eid:STRICT01", json=body).status_code == 204
+    del body["otherRefNumber"], body["item"]["items"][0]["custcol_amz_asn"]
+    assert client.put(f"{RECORDS}/salesOrder/eid:STRICT02", json=body, headers=STRICT).status_code == 204

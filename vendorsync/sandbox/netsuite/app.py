@@ -24,7 +24,7 @@ from ..clock import SimClock
 from ..common import TransportFaults, read_body, respond
 from .auth import Credentials, TbaVerifier, request_url
 from .errors import CONCURRENCY_DETAIL, NSError, not_found, user_error
-from .records import RECORD_TYPES, SUBLISTS, Records
+from .records import CANONICAL, RECORD_TYPES, SUBLISTS, Records
 from .store import Store, dumps, loads
 from .suiteql import MAX_LIMIT, install_functions, run
 
@@ -113,6 +113,8 @@ class NetSuiteApp:
             if failing:
                 raise NSError.one(self.faults.status_5xx, "UNEXPECTED_ERROR", "An unexpected error occurred.")
             base = url.split("/services/rest/", 1)[0]
+            if method in ("POST", "PUT", "PATCH") and _strict_names(environ):
+                check_field_names(environ.get("PATH_INFO", ""), raw)
             result = self.dispatch(method, environ.get("PATH_INFO", ""), environ, raw, base)
             if self.faults.timeout and not (self.faults.timeout_writes_only and method == "GET"):
                 raise NSError.one(
@@ -206,6 +208,53 @@ class NetSuiteApp:
         rows, total = run(self.store, text, limit, offset)
         items = [{"links": [], **row} for row in rows]
         return _ok(_page(f"{base}{_SUITEQL}", items, total, limit, offset), "collection")
+
+
+def _strict_names(environ: dict[str, Any]) -> bool:
+    """``X-NetSuite-PropertyNameValidation: Error`` (NetSuite's default is Warning: unknown names ignored)."""
+    return environ.get("HTTP_X_NETSUITE_PROPERTYNAMEVALIDATION", "").strip().lower() == "error"
+
+
+def _unknown_names(body: dict[str, Any], path: str = "") -> list[tuple[str, str]]:
+    """(name, path) of every body or sublist-line field the simulated account does not have.
+
+    References (``{"id": …}``) and sublist containers (``{"items": [...]}``) are structure, not
+    fields; their own keys are not checked, but the fields of each sublist line are.
+    """
+    found: list[tuple[str, str]] = []
+    for key, value in body.items():
+        where = f"{path}{key}"
+        if key.lower() not in CANONICAL:
+            found.append((key, where))
+            continue
+        if isinstance(value, dict) and isinstance(value.get("items"), list):
+            for index, line in enumerate(value["items"]):
+                if isinstance(line, dict):
+                    found += _unknown_names(line, f"{where}.items[{index}].")
+    return found
+
+
+def check_field_names(path: str, raw: bytes) -> None:
+    """Refuse unknown field names as NetSuite does under strict validation: 400 NONEXISTENT_FIELD."""
+    payload = _json(raw)
+    if not isinstance(payload, dict) or "/services/rest/record/" not in path:
+        return
+    match = _RECORD.match(path)
+    rtype = (match.group(4) if match and match.group(3) else match.group(1)) if match else "record"
+    unknown = _unknown_names(payload)
+    if unknown:
+        raise NSError(
+            400,
+            [
+                {
+                    "detail": f"Invalid Field Name: {name}. The field {name} does not exist on the {rtype} record "
+                    "(X-NetSuite-PropertyNameValidation: Error).",
+                    "o:errorCode": "NONEXISTENT_FIELD",
+                    "o:errorPath": where,
+                }
+                for name, where in unknown
+            ],
+        )
 
 
 def _json(raw: bytes) -> Any:

@@ -103,7 +103,10 @@ packageDescr packageCartonNumber apply doc payment account debit credit subsidia
 isPerson terms email itemId upcCode displayName description cost basePrice acctNumber acctName acctType createdFrom
 dueDate total amountRemaining amountPaid status checkNumber autoApply approved shipMethod shipCarrier
 quantityFulfilled quantityBilled applied unapplied arAcct isInactive weight name incomeAccount shippedDate
-custitem_asin custitem_case_pack custcol_amz_asin custcol_amz_po_line""".split()
+custitem_asin custitem_case_pack custcol_amz_asin custcol_amz_po_line
+subtotal createdDate lastModifiedDate quantityBackOrdered quantityCommitted quantityRemaining weightUnit
+shippingAddress billingAddress pickedDate packedDate customForm exchangeRate shippingCost handlingCost
+lineUniqueKey itemName itemUpc inventoryDetail packageDetails links id refName""".split()
 CANONICAL = {name.lower(): name for name in _FIELDS}
 
 

@@ -1,0 +1,276 @@
+"""Validate purchase orders: item mapping, price, windows — raising and auto-clearing exception cases.
+
+Each check owns one dedupe key per PO (``<kind>:<vendor code>:<PO>``), so running it again only
+touches the open case, and a check that passes clears (auto-resolves) the case it once raised.
+``sku_asin_gap`` blocks the PO (no sales order, no acknowledgement) until every line maps;
+``price_discrepancy`` and the window checks inform ops but do not block: we acknowledge at our own
+cost (the cost we will invoice), which is what Amazon's guide asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import prefetch_related_objects
+
+from orders import identifiers, services
+from orders.models import (
+    OPEN_PO_STATUSES,
+    IdentifierKind,
+    Item,
+    ItemCrossReference,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderStatus,
+)
+from vendorsync.models import ExceptionCase, ExceptionKind, Severity
+from vendorsync.services import exception_clear, exception_raise
+
+SUBJECT_TYPE = "orders.purchaseorder"
+
+
+def dedupe_key(kind: str, po: PurchaseOrder) -> str:
+    return f"{kind}:{po.vendor_code.code}:{po.number}"
+
+
+class ItemResolver:
+    """Maps PO lines to items with every lookup table loaded once (bulk validation stays linear)."""
+
+    def __init__(self) -> None:
+        items = list(Item.objects.filter(inactive=False))
+        self.by_asin = {i.asin: i for i in items if i.asin}
+        self.by_gtin = {i.gtin: i for i in items if i.gtin}
+        self.by_sku = {i.sku: i for i in items}
+        self.xrefs: dict[tuple[int, str, str], Item] = {
+            (x.vendor_code_id, x.kind, x.value): x.item
+            for x in ItemCrossReference.objects.select_related("item").filter(item__inactive=False)
+        }
+
+    def resolve(self, line: PurchaseOrderLine, vendor_code_id: int) -> Item | None:
+        asin = line.asin.strip().upper()
+        vendor_id = line.vendor_product_id.strip()
+        gtin = identifiers.gtin14(vendor_id)
+        for kind, value in (
+            (IdentifierKind.ASIN, asin),
+            (IdentifierKind.GTIN, gtin),
+            (IdentifierKind.VENDOR_SKU, vendor_id),
+        ):
+            if value and (found := self.xrefs.get((vendor_code_id, kind, value))):
+                return found
+        # NetSuite's own data: the item's ASIN field, its UPC/EAN as a GTIN, its SKU.
+        return (
+            (self.by_asin.get(asin) if asin else None)
+            or (self.by_gtin.get(gtin) if gtin else None)
+            or (self.by_sku.get(vendor_id) if vendor_id else None)
+        )
+
+
+@dataclass
+class ValidationOutcome:
+    blocked: bool
+    raised: list[str] = field(default_factory=list)
+    cleared: list[str] = field(default_factory=list)
+
+
+def _money(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal("0.01"))
+
+
+def price_tolerance() -> Decimal:
+    return Decimal(str(settings.ORDERS_PRICE_TOLERANCE_PERCENT))
+
+
+def unit_cost(item: Item, line: PurchaseOrderLine) -> Decimal | None:
+    """NetSuite's cost for one ordered unit of the line (a case costs unit_size eaches)."""
+    return None if item.cost is None else item.cost * line.unit_size
+
+
+def validate_purchase_order(
+    po: PurchaseOrder,
+    *,
+    resolver: ItemResolver,
+    now: datetime,
+    lines: list[PurchaseOrderLine] | None = None,
+    open_keys: set[str] | None = None,
+) -> ValidationOutcome:
+    """Map lines, then raise or clear each problem of the PO. Cancelled POs clear everything.
+
+    ``open_keys`` (the open dedupe keys among this PO's, loaded once for a batch) spares a
+    lookup per check when nothing is open to clear.
+    """
+    lines = lines if lines is not None else list(po.lines.all())
+    outcome = ValidationOutcome(blocked=False)
+    rerun = {"rerun_flow": "orders", "purchase_order": po.number, "vendor_code": po.vendor_code.code}
+    subject = {"subject_type": SUBJECT_TYPE, "subject_id": str(po.public_id)}
+    keys = {kind: dedupe_key(kind, po) for kind in ("sku_asin_gap", "price_discrepancy", "po_window")}
+
+    def clear(kind: str, note: str) -> None:
+        if open_keys is not None and keys[kind] not in open_keys:
+            return
+        if exception_clear(dedupe_key=keys[kind], note=note) is not None:
+            outcome.cleared.append(kind)
+
+    if po.status == PurchaseOrderStatus.CANCELLED:
+        for kind in keys:
+            clear(kind, f"PO {po.number} was cancelled by Amazon.")
+        for kind in ("ack_overdue", "ack_failed"):  # nothing is left to acknowledge
+            exception_clear(dedupe_key=dedupe_key(kind, po), note=f"PO {po.number} was cancelled by Amazon.")
+        return outcome
+    # A PO past its decision (acknowledged, rejected, closed) only has its price checked again:
+    # a cost fixed in NetSuite clears the case; nothing new is raised about history.
+    decided = po.status not in OPEN_PO_STATUSES
+
+    active = [line for line in lines if not line.cancelled]
+    if not decided:
+        mapping = {line.pk: resolver.resolve(line, po.vendor_code_id) for line in active}
+        services.purchase_order_map_lines(po=po, mapping=mapping)
+        for line in active:
+            line.item = mapping[line.pk]
+
+    # 1. Every line maps to a NetSuite item.
+    unmapped = [line for line in active if line.item is None]
+    if decided:
+        pass
+    elif unmapped:
+        at_risk = sum((line.line_value or Decimal(0) for line in unmapped), Decimal(0))
+        described = ", ".join(
+            f"line {line.sequence} ASIN {line.asin or '—'} / {line.vendor_product_id or '—'}"
+            for line in unmapped[:10]
+        )
+        exception_raise(
+            kind=ExceptionKind.SKU_ASIN_GAP,
+            dedupe_key=keys["sku_asin_gap"],
+            message=f"PO {po.number}: {len(unmapped)} line(s) map to no NetSuite item: {described}.",
+            details=rerun
+            | {
+                "lines": [
+                    {
+                        "sequence": line.sequence,
+                        "asin": line.asin,
+                        "vendor_product_id": line.vendor_product_id,
+                    }
+                    for line in unmapped
+                ]
+            },
+            severity=Severity.HIGH,
+            amount_at_risk=_money(at_risk),
+            **subject,
+        )
+        outcome.raised.append("sku_asin_gap")
+        outcome.blocked = True
+    else:
+        clear(
+            "sku_asin_gap", "Every line now maps to a NetSuite item (cross-reference added); PO revalidated."
+        )
+
+    # 2. Amazon's net cost equals NetSuite's cost within the tolerance.
+    tolerance = price_tolerance()
+    mismatched: list[tuple[PurchaseOrderLine, Decimal, Decimal]] = []
+    for line in active:
+        if line.item is None or line.net_cost is None:
+            continue
+        ours = unit_cost(line.item, line)
+        if ours is None or ours == 0:
+            continue
+        if abs(line.net_cost - ours) * 100 / ours > tolerance:
+            mismatched.append((line, line.net_cost, ours))
+    if mismatched and decided:
+        pass
+    elif mismatched:
+        at_risk = sum(
+            (abs(theirs - ours) * line.ordered_quantity for line, theirs, ours in mismatched), Decimal(0)
+        )
+        described = ", ".join(
+            f"line {line.sequence} Amazon {line.net_cost_text or theirs} vs NetSuite {_money(ours)}"
+            for line, theirs, ours in mismatched[:10]
+        )
+        exception_raise(
+            kind=ExceptionKind.PRICE_DISCREPANCY,
+            dedupe_key=keys["price_discrepancy"],
+            message=f"PO {po.number}: net cost differs from NetSuite beyond {tolerance}%: {described}.",
+            details=rerun
+            | {
+                "tolerance_percent": str(tolerance),
+                "lines": [
+                    {"sequence": line.sequence, "amazon": str(theirs), "netsuite": str(ours)}
+                    for line, theirs, ours in mismatched
+                ],
+            },
+            amount_at_risk=_money(at_risk),
+            **subject,
+        )
+        outcome.raised.append("price_discrepancy")
+    else:
+        clear("price_discrepancy", "Amazon's net cost and NetSuite's cost agree within the tolerance.")
+
+    if decided:
+        return outcome
+
+    # 3. Windows make sense: present, ordered, and not already over before we could acknowledge.
+    window_problem = _window_problem(po, now)
+    if window_problem:
+        exception_raise(
+            kind=ExceptionKind.PO_EXPIRING,
+            dedupe_key=keys["po_window"],
+            message=f"PO {po.number}: {window_problem}",
+            details=rerun | {"ship_window": [str(po.ship_window_start), str(po.ship_window_end)]},
+            amount_at_risk=_money(sum((line.line_value or Decimal(0) for line in active), Decimal(0))),
+            **subject,
+        )
+        outcome.raised.append("po_window")
+    else:
+        clear("po_window", "The PO's windows are consistent.")
+
+    status = PurchaseOrderStatus.BLOCKED if outcome.blocked else None
+    if status:
+        services.purchase_order_set_status(po=po, status=status, reason="; ".join(outcome.raised))
+    elif po.status == PurchaseOrderStatus.BLOCKED:
+        services.purchase_order_set_status(po=po, status=PurchaseOrderStatus.NEW, reason="validation passed")
+    return outcome
+
+
+def _window_problem(po: PurchaseOrder, now: datetime) -> str:
+    start, end = (
+        po.ship_window_start or po.delivery_window_start,
+        po.ship_window_end or po.delivery_window_end,
+    )
+    if start is None or end is None:
+        return "Amazon sent neither a ship window nor a delivery window."
+    if end < start:
+        return f"the window ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d})."
+    if (
+        po.status in (PurchaseOrderStatus.NEW, PurchaseOrderStatus.BLOCKED, PurchaseOrderStatus.READY)
+        and end < now
+    ):
+        return f"the window closed on {end:%Y-%m-%d %H:%M} before the PO was acknowledged."
+    if end - timedelta(hours=24) < po.ordered_at:
+        return f"the window ends ({end:%Y-%m-%d %H:%M}) less than 24 h after the order."
+    return ""
+
+
+CHECKS = ("sku_asin_gap", "price_discrepancy", "po_window")
+
+
+def validate_many(
+    pos: Iterable[PurchaseOrder], *, now: datetime, resolver: ItemResolver | None = None
+) -> dict[str, int]:
+    """Validate a batch: lines and open cases are loaded once for the batch, not once per PO."""
+    pos = list(pos)
+    resolver = resolver or ItemResolver()
+    prefetch_related_objects(pos, "lines", "vendor_code")
+    keys = [dedupe_key(kind, po) for po in pos for kind in CHECKS]
+    open_keys = set(
+        ExceptionCase.objects.open().filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
+    counts = {"validated": 0, "blocked": 0}
+    for po in pos:
+        outcome = validate_purchase_order(
+            po, resolver=resolver, now=now, lines=list(po.lines.all()), open_keys=open_keys
+        )
+        counts["validated"] += 1
+        counts["blocked"] += int(outcome.blocked)
+    return counts
