@@ -54,7 +54,9 @@ class Classifier:
         self.rules = rules
         self.known_invoices = known_invoices
 
-    def classify(self, *, document_number: str, description: str = "", adjustment_code: str = "") -> Classified:
+    def classify(
+        self, *, document_number: str, description: str = "", adjustment_code: str = ""
+    ) -> Classified:
         values = {
             RuleField.DOCUMENT_NUMBER: document_number.strip(),
             RuleField.DESCRIPTION: description.strip(),
@@ -99,7 +101,9 @@ class MappingTable:
     @classmethod
     def load(cls) -> MappingTable:
         return cls(
-            MappingVersion(m.pk, m.line_type, m.adjustment_code, m.gl_account_id, m.effective_from, m.effective_to)
+            MappingVersion(
+                m.pk, m.line_type, m.adjustment_code, m.gl_account_id, m.effective_from, m.effective_to
+            )
             for m in DeductionMapping.objects.all()
         )
 

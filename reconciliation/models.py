@@ -100,12 +100,12 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("reconciliation:import_detail", args=[self.public_id])
+
     @property
     def done(self) -> bool:
         return self.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
-
-    def get_absolute_url(self) -> str:
-        return reverse("reconciliation:import_detail", args=[self.public_id])
 
 
 class RemittanceStatus(models.TextChoices):
@@ -203,16 +203,12 @@ class RemittanceLine(models.Model):
     def __str__(self) -> str:
         return self.document_number
 
+    def get_absolute_url(self) -> str:
+        return f"{self.remittance.get_absolute_url()}#line-{self.public_id}"
+
     @property
     def is_deduction(self) -> bool:
         return self.line_type in DEDUCTION_TYPES
-
-    @property
-    def coding_date(self):  # noqa: ANN201 - a date
-        return self.document_date or self.remittance.payment_date
-
-    def get_absolute_url(self) -> str:
-        return f"{self.remittance.get_absolute_url()}#line-{self.public_id}"
 
 
 class HeaderField(models.TextChoices):
@@ -234,7 +230,9 @@ class HeaderField(models.TextChoices):
 class HeaderMapping(models.Model):
     """A spreadsheet column header (compared case- and space-insensitively) and the field it fills."""
 
-    header = models.CharField(max_length=120, unique=True, help_text="Stored normalised: lower case, single spaces.")
+    header = models.CharField(
+        max_length=120, unique=True, help_text="Stored normalised: lower case, single spaces."
+    )
     field = models.CharField(max_length=30, choices=HeaderField.choices)
     changed_at = models.DateTimeField(default=timezone.now)
 

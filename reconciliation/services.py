@@ -67,14 +67,22 @@ def checksum(data: bytes) -> str:
 
 
 class _Refusal(Exception):
-    def __init__(self, errors: list[RowError], code: str, after: list[Callable[[], None]] | None = None) -> None:
+    def __init__(
+        self, errors: list[RowError], code: str, after: list[Callable[[], None]] | None = None
+    ) -> None:
         self.errors = errors
         self.code = code
         self.after = after or []
 
 
 def import_batch_create(
-    *, name: str, door: str, data: bytes, actor: Any = None, revision: bool = False, keep_content: bool = False
+    *,
+    name: str,
+    door: str,
+    data: bytes,
+    actor: Any = None,
+    revision: bool = False,
+    keep_content: bool = False,
 ) -> ImportBatch:
     """Record an import before its work starts (the upload page polls this row)."""
     _require(actor, "prepare_postings")
@@ -89,7 +97,10 @@ def import_batch_create(
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         audit_record(
-            actor=actor, action="remittance_import.queued", subject=batch, after={"name": batch.name, "door": door}
+            actor=actor,
+            action="remittance_import.queued",
+            subject=batch,
+            after={"name": batch.name, "door": door},
         )
     return batch
 
@@ -108,10 +119,12 @@ def remittance_import(
     actor: Any = None,
     revision: bool = False,
     batch: ImportBatch | None = None,
-    parsed: ParsedFile | None = None,
+    parsed: ParsedFile | Callable[[], ParsedFile] | None = None,
     rerun_flow: str = "",
 ) -> ImportBatch:
-    """Import one file (or one API payment, ``parsed`` given) through ``door``; returns its batch.
+    """Import one file (or one API payment: ``parsed``, or a function parsing it) through ``door``.
+
+    Returns its batch.
 
     Never raises for bad input: the batch comes back ``refused`` with ``errors`` (row, column,
     message) and nothing else written, or ``imported`` with its ``summary``.
@@ -123,16 +136,37 @@ def remittance_import(
     try:
         if len(data) > settings.REMITTANCE_MAX_BYTES:
             raise _Refusal(
-                [RowError(None, "", f"the file is {len(data):,} bytes; the limit is {settings.REMITTANCE_MAX_BYTES:,}")],
+                [
+                    RowError(
+                        None,
+                        "",
+                        f"the file is {len(data):,} bytes; the limit is {settings.REMITTANCE_MAX_BYTES:,}",
+                    )
+                ],
                 "too_large",
             )
         digest = checksum(data)
-        earlier = ImportBatch.objects.filter(checksum=digest, status=ImportStatus.IMPORTED).exclude(pk=batch.pk).first()
+        earlier = (
+            ImportBatch.objects.filter(checksum=digest, status=ImportStatus.IMPORTED)
+            .exclude(pk=batch.pk)
+            .first()
+        )
         if earlier is not None:
             raise _Refusal(
-                [RowError(None, "", f"this file was already imported on {earlier.created_at:%Y-%m-%d %H:%M} ({earlier.name})")],
-                "duplicate_file",
+                [
+                    RowError(
+                        None,
+                        "",
+                        f"this file was already imported on {earlier.created_at:%Y-%m-%d %H:%M} ({earlier.name})",
+                    )
+                ],
+                "already_imported" if door in ("folder", "api") else "duplicate_file",
             )
+        if callable(parsed):
+            try:
+                parsed = parsed()
+            except ImportRefused as exc:
+                raise _Refusal(exc.errors, exc.code) from None
         if parsed is None:
             fmt = detect_format(data, name) if fmt == "auto" else fmt
             ImportBatch.objects.filter(pk=batch.pk).update(format=fmt)
@@ -147,11 +181,13 @@ def remittance_import(
             raise _Refusal(
                 [RowError(None, "", f"payment {n} appears twice in the file") for n in repeated], "bad_rows"
             )
-        summary = _write(parsed, batch=batch, digest=digest, actor=actor, revision=revision, rerun_flow=rerun_flow)
+        _write(parsed, batch=batch, digest=digest, actor=actor, revision=revision, rerun_flow=rerun_flow)
     except _Refusal as refusal:
         with transaction.atomic():
             ImportBatch.objects.filter(pk=batch.pk).update(
-                status=ImportStatus.ALREADY_IMPORTED if refusal.code == "already_imported" else ImportStatus.REFUSED,
+                status=ImportStatus.ALREADY_IMPORTED
+                if refusal.code == "already_imported"
+                else ImportStatus.REFUSED,
                 errors=[e.as_json() for e in refusal.errors[:200]],
                 summary={"code": refusal.code, "format": fmt},
                 progress=100,
@@ -183,7 +219,10 @@ def _live_remittances(numbers: Iterable[str]) -> dict[str, Remittance]:
 
 def remittance_is_posted(remittance: Remittance) -> bool:
     """Anything of it posted to NetSuite (posting batches set these statuses; a later issue)."""
-    return remittance.status == RemittanceStatus.POSTED or remittance.lines.filter(status=LineStatus.POSTED).exists()
+    return (
+        remittance.status == RemittanceStatus.POSTED
+        or remittance.lines.filter(status=LineStatus.POSTED).exists()
+    )
 
 
 @dataclass
@@ -294,7 +333,9 @@ def _write(
                 )
                 raised += 1
             elif previous is not None:
-                exception_clear(dedupe_key=drift_key, note=f"Revision {remittance.revision} adds up to the payment.")
+                exception_clear(
+                    dedupe_key=drift_key, note=f"Revision {remittance.revision} adds up to the payment."
+                )
             audit_record(
                 actor=actor,
                 action="remittance.imported" if previous is None else "remittance.revised",
@@ -444,7 +485,9 @@ def _raise_line_exceptions(remittance: Remittance, lines: list[RemittanceLine], 
                 ),
                 subject_type=RemittanceLine._meta.label_lower,
                 subject_id=str(line.public_id),
-                details=_details(rerun_flow, document_number=line.document_number, description=line.description),
+                details=_details(
+                    rerun_flow, document_number=line.document_number, description=line.description
+                ),
                 amount_at_risk=abs(line.amount_paid),
             )
             raised += 1
@@ -463,7 +506,9 @@ def _raise_line_exceptions(remittance: Remittance, lines: list[RemittanceLine], 
             )
             raised += 1
         elif line.status == LineStatus.UNMAPPED:
-            unmapped[line.line_type if line.line_type in DEDUCTION_TYPES else LineType.TERMS_DISCOUNT].append(line)
+            unmapped[line.line_type if line.line_type in DEDUCTION_TYPES else LineType.TERMS_DISCOUNT].append(
+                line
+            )
     for line_type, group in unmapped.items():
         exception_raise(
             kind=ExceptionKind.UNMAPPED_DEDUCTION_CODE,
@@ -474,7 +519,9 @@ def _raise_line_exceptions(remittance: Remittance, lines: list[RemittanceLine], 
             ),
             subject_type=Remittance._meta.label_lower,
             subject_id=str(remittance.public_id),
-            details=_details(rerun_flow, line_type=line_type, documents=[line.document_number for line in group[:50]]),
+            details=_details(
+                rerun_flow, line_type=line_type, documents=[line.document_number for line in group[:50]]
+            ),
             amount_at_risk=abs(sum((line.amount_paid for line in group), ZERO)),
         )
         raised += 1
@@ -515,9 +562,13 @@ def _proposed_table(change: MappingChange) -> MappingTable:
             and m.effective_from < change.effective_from
         ):
             end = change.effective_from - timedelta(days=1)
-        versions.append(MappingVersion(m.pk, m.line_type, m.adjustment_code, m.gl_account_id, m.effective_from, end))
+        versions.append(
+            MappingVersion(m.pk, m.line_type, m.adjustment_code, m.gl_account_id, m.effective_from, end)
+        )
     versions.append(
-        MappingVersion(None, change.line_type, change.adjustment_code, change.gl_account.pk, change.effective_from, None)
+        MappingVersion(
+            None, change.line_type, change.adjustment_code, change.gl_account.pk, change.effective_from, None
+        )
     )
     return MappingTable(versions)
 
@@ -527,7 +578,9 @@ def _validate_change(change: MappingChange) -> DeductionMapping | None:
         raise ValidationError(f"{change.line_type} is not a deduction type.")
     if not change.gl_account.active:
         raise ValidationError(f"GL account {change.gl_account} is inactive in NetSuite.")
-    same_key = DeductionMapping.objects.filter(line_type=change.line_type, adjustment_code=change.adjustment_code)
+    same_key = DeductionMapping.objects.filter(
+        line_type=change.line_type, adjustment_code=change.adjustment_code
+    )
     if same_key.filter(effective_from__gte=change.effective_from).exists():
         raise ValidationError(
             "A version of this mapping already starts on or after that date; choose a later effective date."
@@ -547,7 +600,10 @@ def mapping_change(*, actor: Any, change: MappingChange) -> DeductionMapping:
         current = _validate_change(change)
         before = None
         if current is not None:
-            before = {"gl_account": str(current.gl_account), "effective_from": current.effective_from.isoformat()}
+            before = {
+                "gl_account": str(current.gl_account),
+                "effective_from": current.effective_from.isoformat(),
+            }
             current.effective_to = change.effective_from - timedelta(days=1)
             current.save(update_fields=["effective_to"])
         mapping = DeductionMapping.objects.create(
@@ -576,9 +632,11 @@ def mapping_change(*, actor: Any, change: MappingChange) -> DeductionMapping:
 
 
 def _affected_lines(line_type: str, since: date):  # noqa: ANN202 - a queryset
-    lines = RemittanceLine.objects.select_related("remittance").exclude(
-        remittance__status__in=[RemittanceStatus.SUPERSEDED, RemittanceStatus.POSTED]
-    ).exclude(status__in=[LineStatus.POSTED, LineStatus.UNKNOWN])
+    lines = (
+        RemittanceLine.objects.select_related("remittance")
+        .exclude(remittance__status__in=[RemittanceStatus.SUPERSEDED, RemittanceStatus.POSTED])
+        .exclude(status__in=[LineStatus.POSTED, LineStatus.UNKNOWN])
+    )
     if line_type == LineType.TERMS_DISCOUNT:
         lines = lines.exclude(discount=0)
     else:
@@ -720,7 +778,16 @@ def open_invoices_sync(*, rows: list[dict[str, str]], customer_id: str, actor: A
         OpenInvoice.objects.bulk_create(new, batch_size=1000)
         OpenInvoice.objects.bulk_update(
             changed,
-            ["number", "date", "amount", "open_balance", "purchase_order", "customer_id", "status", "synced_at"],
+            [
+                "number",
+                "date",
+                "amount",
+                "open_balance",
+                "purchase_order",
+                "customer_id",
+                "status",
+                "synced_at",
+            ],
             batch_size=1000,
         )
         if new or changed:

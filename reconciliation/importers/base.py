@@ -115,7 +115,17 @@ def parse_amount(raw: object) -> Decimal:
     return (-value if negative else value).quantize(CENT)
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%Y%m%d", "%d.%m.%Y")
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%Y%m%d",
+    "%d.%m.%Y",
+)
 
 
 def parse_date(raw: object) -> date:

@@ -17,7 +17,13 @@ from reconciliation.importers.tabular import Progress, read_rows
 def decode(data: bytes) -> str:
     if b"\x00" in data[:65536]:
         raise ImportRefused(
-            [RowError(None, "", "the file is not text in UTF-8 or Windows-1252 (UTF-16 or binary?); save it as CSV UTF-8")],
+            [
+                RowError(
+                    None,
+                    "",
+                    "the file is not text in UTF-8 or Windows-1252 (UTF-16 or binary?); save it as CSV UTF-8",
+                )
+            ],
             code="encoding",
         )
     try:
@@ -28,7 +34,13 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise ImportRefused(
-            [RowError(None, "", f"the file is neither UTF-8 nor Windows-1252 (byte {exc.start}); save it as CSV UTF-8")],
+            [
+                RowError(
+                    None,
+                    "",
+                    f"the file is neither UTF-8 nor Windows-1252 (byte {exc.start}); save it as CSV UTF-8",
+                )
+            ],
             code="encoding",
         ) from None
 
@@ -43,6 +55,10 @@ def read(data: bytes, name: str = "", progress: Progress = None) -> ParsedFile:
     total = text.count("\n") or None
     reader = _csv.reader(io.StringIO(text, newline=""), dialect)
     try:
-        return read_rows(((reader.line_num, row) for row in reader), fmt="csv", total_rows=total, progress=progress)
+        return read_rows(
+            ((reader.line_num, row) for row in reader), fmt="csv", total_rows=total, progress=progress
+        )
     except _csv.Error as exc:
-        raise ImportRefused([RowError(reader.line_num, "", f"unreadable CSV: {exc}")], code="bad_rows") from None
+        raise ImportRefused(
+            [RowError(reader.line_num, "", f"unreadable CSV: {exc}")], code="bad_rows"
+        ) from None

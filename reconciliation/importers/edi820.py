@@ -17,15 +17,24 @@ def read(data: bytes, name: str = "") -> ParsedFile:
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError as exc:
-        raise ImportRefused([RowError(None, "", f"an 820 must be ASCII text (byte {exc.start} is not)")], code="encoding") from None
+        raise ImportRefused(
+            [RowError(None, "", f"an 820 must be ASCII text (byte {exc.start} is not)")], code="encoding"
+        ) from None
     try:
         result = read_remittances(text)
     except X12Error as exc:
-        raise ImportRefused([RowError(getattr(exc, "segment_index", None), getattr(exc, "element", "") or "", str(exc))], code="bad_edi") from None
+        raise ImportRefused(
+            [RowError(getattr(exc, "segment_index", None), getattr(exc, "element", "") or "", str(exc))],
+            code="bad_edi",
+        ) from None
     if result.rejected:
         raise ImportRefused(
             [
-                RowError(error.segment_index, error.element or error.segment_id or "", f"820 rejected: {error.detail}")
+                RowError(
+                    error.segment_index,
+                    error.element or error.segment_id or "",
+                    f"820 rejected: {error.detail}",
+                )
                 for rejection in result.rejected
                 for error in rejection.errors
             ],
@@ -38,12 +47,15 @@ def read(data: bytes, name: str = "") -> ParsedFile:
         else:
             date = remittance.payment_date
         if date is None:
-            raise ImportRefused([RowError(None, "BPR16", f"payment {remittance.payment_number} has no date")], code="bad_edi")
+            raise ImportRefused(
+                [RowError(None, "BPR16", f"payment {remittance.payment_number} has no date")], code="bad_edi"
+            )
         lines = []
         for number, line in enumerate(remittance.lines, start=1):
             if line.amount_paid is None:
                 raise ImportRefused(
-                    [RowError(number, "RMR04", f"line {line.document_number} has no amount paid")], code="bad_edi"
+                    [RowError(number, "RMR04", f"line {line.document_number} has no amount paid")],
+                    code="bad_edi",
                 )
             po = next((r.value for r in line.references if r.qualifier == "PO"), "")
             lines.append(
@@ -52,7 +64,9 @@ def read(data: bytes, name: str = "") -> ParsedFile:
                     document_number=line.document_number,
                     amount_paid=line.amount_paid.quantize(CENT),
                     document_date=line.invoice_date,
-                    invoice_amount=line.invoice_amount.quantize(CENT) if line.invoice_amount is not None else None,
+                    invoice_amount=line.invoice_amount.quantize(CENT)
+                    if line.invoice_amount is not None
+                    else None,
                     discount=(line.discount_amount or Decimal("0")).quantize(CENT),
                     purchase_order=po,
                     adjustment_code=line.adjustments[0].reason_code if line.adjustments else "",

@@ -25,7 +25,12 @@ from reconciliation.importers.base import (
 )
 from reconciliation.models import HeaderField, HeaderMapping
 
-REQUIRED = (HeaderField.PAYMENT_NUMBER, HeaderField.PAYMENT_DATE, HeaderField.DOCUMENT_NUMBER, HeaderField.AMOUNT_PAID)
+REQUIRED = (
+    HeaderField.PAYMENT_NUMBER,
+    HeaderField.PAYMENT_DATE,
+    HeaderField.DOCUMENT_NUMBER,
+    HeaderField.AMOUNT_PAID,
+)
 MAX_ERRORS = 100
 
 Progress = Callable[[float], None] | None
@@ -40,7 +45,11 @@ def header_table() -> dict[str, str]:
 
 
 def read_rows(
-    rows: Iterable[tuple[int, list[Any]]], *, fmt: str, total_rows: int | None = None, progress: Progress = None
+    rows: Iterable[tuple[int, list[Any]]],
+    *,
+    fmt: str,
+    total_rows: int | None = None,
+    progress: Progress = None,
 ) -> ParsedFile:
     mapping = header_table()
     iterator = iter(rows)
@@ -67,7 +76,11 @@ def read_rows(
                 continue
             elif field in columns:
                 errors.append(
-                    RowError(row_number, str(raw).strip(), f"a second column for {field} (first: {header_names[field]!r})")
+                    RowError(
+                        row_number,
+                        str(raw).strip(),
+                        f"a second column for {field} (first: {header_names[field]!r})",
+                    )
                 )
             else:
                 columns[field] = index
@@ -146,15 +159,27 @@ def read_rows(
                 payment_amounts[number] = parsed[HeaderField.PAYMENT_AMOUNT]
         else:
             if payment.payment_date != parsed[HeaderField.PAYMENT_DATE]:
-                err(row_number, HeaderField.PAYMENT_DATE, f"payment {number} dated {payment.payment_date} on row {payment.row}")
+                err(
+                    row_number,
+                    HeaderField.PAYMENT_DATE,
+                    f"payment {number} dated {payment.payment_date} on row {payment.row}",
+                )
             if payment.currency != currency:
-                err(row_number, HeaderField.CURRENCY, f"payment {number} is in {payment.currency} on row {payment.row}")
+                err(
+                    row_number,
+                    HeaderField.CURRENCY,
+                    f"payment {number} is in {payment.currency} on row {payment.row}",
+                )
             if (
                 HeaderField.PAYMENT_AMOUNT in parsed
                 and number in payment_amounts
                 and payment_amounts[number] != parsed[HeaderField.PAYMENT_AMOUNT]
             ):
-                err(row_number, HeaderField.PAYMENT_AMOUNT, f"payment {number} is {payment_amounts[number]} on row {payment.row}")
+                err(
+                    row_number,
+                    HeaderField.PAYMENT_AMOUNT,
+                    f"payment {number} is {payment_amounts[number]} on row {payment.row}",
+                )
         payment.lines.append(
             ParsedLine(
                 row=row_number,
@@ -171,7 +196,9 @@ def read_rows(
     if errors:
         raise ImportRefused(errors, code="bad_rows")
     if not payments:
-        raise ImportRefused([RowError(None, "", "the file has a header but no remittance lines")], code="empty")
+        raise ImportRefused(
+            [RowError(None, "", "the file has a header but no remittance lines")], code="empty"
+        )
     warnings = []
     for number, payment in payments.items():
         if number in payment_amounts:

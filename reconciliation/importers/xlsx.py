@@ -39,7 +39,9 @@ def prescan(data: bytes, name: str = "") -> None:
         for member in members:
             lowered = member.filename.lower()
             if lowered.endswith("vbaproject.bin") or lowered.endswith(".bin") and "vba" in lowered:
-                raise _refuse("the workbook contains macros (vbaProject.bin); save it as a plain .xlsx", "macro")
+                raise _refuse(
+                    "the workbook contains macros (vbaProject.bin); save it as a plain .xlsx", "macro"
+                )
             total += member.file_size
             ratio = member.file_size / max(member.compress_size, 1)
             if member.file_size > 1_000_000 and ratio > settings.REMITTANCE_XLSX_MAX_RATIO:
@@ -73,7 +75,9 @@ def read(data: bytes, name: str = "", progress: Progress = None) -> ParsedFile:
     try:
         sheet = workbook.worksheets[0]
         total = sheet.max_row if isinstance(sheet.max_row, int) else None
-        rows = ((number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))
+        rows = (
+            (number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+        )
         return read_rows(rows, fmt="xlsx", total_rows=total, progress=progress)
     finally:
         workbook.close()

@@ -27,7 +27,8 @@ def unique_payment_id(payment_number: str) -> str:
 
 
 def _money(amount: Any, currency: str) -> dict[str, Any]:
-    return {"currencyCode": currency, "currencyAmount": Decimal(str(amount))}
+    # A JSON number, as Amazon sends it; a cent amount's float repr is its exact decimal text.
+    return {"currencyCode": currency, "currencyAmount": float(Decimal(str(amount)))}
 
 
 def _token(value: str | None, name: str) -> int:
@@ -49,7 +50,9 @@ class FinanceRemittances(SimulatorCore):
             "paymentMethod": "EFT",
             "remittanceStatus": "SUCCESSFUL",
             "lineItemCount": len(lines),
-            "relatedIdentifiers": [{"relatedIdentifierName": "VENDOR_CODE", "relatedIdentifierValue": "VSYNC"}],
+            "relatedIdentifiers": [
+                {"relatedIdentifierName": "VENDOR_CODE", "relatedIdentifierValue": "VSYNC"}
+            ],
             "countryCode": "US",
         }
 
@@ -62,12 +65,23 @@ class FinanceRemittances(SimulatorCore):
         next_token: str | None,
     ) -> dict[str, Any]:
         if marketplace_id != MARKETPLACE_ID:
-            raise ApiError(400, [err("InvalidInput", "'marketplaceId' is required and must be a marketplace of this account.")])
+            raise ApiError(
+                400,
+                [
+                    err(
+                        "InvalidInput",
+                        "'marketplaceId' is required and must be a marketplace of this account.",
+                    )
+                ],
+            )
         today = self.now().date()
         end_day = end.date() if end else today
         start_day = start.date() if start else end_day - timedelta(days=30)
         if start_day > end_day or end_day - start_day > timedelta(days=90):
-            raise ApiError(400, [err("InvalidInput", "'startDate' must be before 'endDate' and at most 90 days earlier.")])
+            raise ApiError(
+                400,
+                [err("InvalidInput", "'startDate' must be before 'endDate' and at most 90 days earlier.")],
+            )
         if start_day < today - timedelta(days=365):
             raise ApiError(400, [err("InvalidInput", "'startDate' must be within the last year.")])
         offset = _token(next_token, "nextToken")
@@ -87,7 +101,15 @@ class FinanceRemittances(SimulatorCore):
         self, unique_id: str, *, marketplace_id: str | None, next_token: str | None
     ) -> dict[str, Any]:
         if marketplace_id != MARKETPLACE_ID:
-            raise ApiError(400, [err("InvalidInput", "'marketplaceId' is required and must be a marketplace of this account.")])
+            raise ApiError(
+                400,
+                [
+                    err(
+                        "InvalidInput",
+                        "'marketplaceId' is required and must be a marketplace of this account.",
+                    )
+                ],
+            )
         with self.store.tx() as db:
             row = db.execute(
                 "SELECT * FROM remittances WHERE '9' || payment_number = ?", (unique_id,)
@@ -98,10 +120,15 @@ class FinanceRemittances(SimulatorCore):
         lines = loads(row["lines"])
         items = []
         for line in lines[offset : offset + ITEMS_PAGE_SIZE]:
-            breakdown = [{"breakdownType": "AmountPaid", "breakdownAmount": _money(line["amount_paid"], "USD")}]
+            breakdown = [
+                {"breakdownType": "AmountPaid", "breakdownAmount": _money(line["amount_paid"], "USD")}
+            ]
             if Decimal(str(line["discount"])):
                 breakdown.append(
-                    {"breakdownType": "TermsDiscountTaken", "breakdownAmount": _money(line["discount"], "USD")}
+                    {
+                        "breakdownType": "TermsDiscountTaken",
+                        "breakdownAmount": _money(line["discount"], "USD"),
+                    }
                 )
             items.append(
                 {
@@ -118,4 +145,3 @@ class FinanceRemittances(SimulatorCore):
         if offset + ITEMS_PAGE_SIZE < len(lines):
             body["nextTokenForLineItems"] = str(offset + ITEMS_PAGE_SIZE)
         return body
-

@@ -351,7 +351,9 @@ class AmazonApp:
     def finance_remittance(self, environ: dict[str, Any], operation: str, unique_id: str) -> tuple[int, Any]:
         q = self._query(environ)
         return 200, self.simulator.get_finance_remittance(
-            unique_id, marketplace_id=q.get("marketplaceId"), next_token=q.get("nextTokenForLineItems") or None
+            unique_id,
+            marketplace_id=q.get("marketplaceId"),
+            next_token=q.get("nextTokenForLineItems") or None,
         )
 
 
