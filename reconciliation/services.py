@@ -799,3 +799,47 @@ def open_invoices_sync(*, rows: list[dict[str, str]], customer_id: str, actor: A
                 after={"created": len(new), "updated": len(changed)},
             )
     return {"invoices": len(rows), "created": len(new), "updated": len(changed)}
+
+
+# --- Header mappings ----------------------------------------------------------------------------
+
+
+def header_mapping_save(*, actor: Any, header: str, field: str) -> Any:
+    """Map a spreadsheet column header to a field (admins); a new layout needs no code."""
+    from reconciliation.importers.tabular import normalise_header
+    from reconciliation.models import HeaderMapping
+
+    if actor is None or not actor.has_perm(perm("manage_mappings")):
+        raise PermissionDenied("Only administrators change header mappings.")
+    name = normalise_header(header)
+    if not name:
+        raise ValidationError("The header is empty.")
+    with transaction.atomic():
+        existing = HeaderMapping.objects.filter(header=name).first()
+        before = {"field": existing.field} if existing else None
+        mapping, _ = HeaderMapping.objects.update_or_create(
+            header=name, defaults={"field": field, "changed_at": timezone.now()}
+        )
+        audit_record(
+            actor=actor,
+            action="header_mapping.saved",
+            subject_type=HeaderMapping._meta.label_lower,
+            subject_id=name,
+            before=before,
+            after={"field": field},
+        )
+    return mapping
+
+
+def header_mapping_delete(*, actor: Any, mapping: Any) -> None:
+    if actor is None or not actor.has_perm(perm("manage_mappings")):
+        raise PermissionDenied("Only administrators change header mappings.")
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="header_mapping.deleted",
+            subject_type=mapping._meta.label_lower,
+            subject_id=mapping.header,
+            before={"field": mapping.field},
+        )
+        mapping.delete()
