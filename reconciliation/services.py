@@ -433,11 +433,11 @@ def _build_line(remittance: Remittance, sequence: int, parsed: Any, context: _Co
     if line.line_type == LineType.UNKNOWN:
         line.status = LineStatus.UNKNOWN
         return line
-    code_line(line, context.mappings, when=line.document_date or remittance.payment_date)
-    if line.line_type == LineType.INVOICE and line.status == LineStatus.OK:
+    if line.line_type == LineType.INVOICE:
         reference = context.invoices.get(line.document_number, line.invoice_amount)
         if reference is not None and line.amount_paid + line.discount > reference:
-            line.status = LineStatus.OVERPAID
+            line.status = LineStatus.OVERPAID  # kept by code_line: flagged, never silently accepted
+    code_line(line, context.mappings, when=line.document_date or remittance.payment_date)
     return line
 
 
