@@ -66,9 +66,17 @@ def gl(db):
             ("4599", "Other deductions"),
         ]
     }
-    per_type = {"terms_discount": "4510", "shortage": "4520", "price_claim": "4530", "coop": "4540", "chargeback": "4550"}
+    per_type = {
+        "terms_discount": "4510",
+        "shortage": "4520",
+        "price_claim": "4530",
+        "coop": "4540",
+        "chargeback": "4550",
+    }
     for line_type in DEDUCTION_TYPES:
         DeductionMapping.objects.create(
-            line_type=line_type, gl_account=accounts[per_type.get(line_type, "4599")], effective_from=date(2020, 1, 1)
+            line_type=line_type,
+            gl_account=accounts[per_type.get(line_type, "4599")],
+            effective_from=date(2020, 1, 1),
         )
     return accounts

@@ -35,13 +35,15 @@ def csv_bytes(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> byte
 
 
 GOOD = csv_bytes(
-    "P100,11/30/2026,\"1,180.00\",USD,INV-A1,11/01/2026,Invoice payment,\"1,224.49\",24.49,\"1,200.00\"",
-    "P100,11/30/2026,\"1,180.00\",USD,INV-A1SC,11/30/2026,Shortage claim,(20.00),0.00,(20.00)",
+    'P100,11/30/2026,"1,180.00",USD,INV-A1,11/01/2026,Invoice payment,"1,224.49",24.49,"1,200.00"',
+    'P100,11/30/2026,"1,180.00",USD,INV-A1SC,11/30/2026,Shortage claim,(20.00),0.00,(20.00)',
 )
 
 
 def run(data: bytes, name: str = "file.csv", **kwargs) -> ImportBatch:
-    return services.remittance_import(data=data, name=name, door=kwargs.pop("door", ImportDoor.COMMAND), **kwargs)
+    return services.remittance_import(
+        data=data, name=name, door=kwargs.pop("door", ImportDoor.COMMAND), **kwargs
+    )
 
 
 def nothing_written() -> bool:
@@ -71,7 +73,9 @@ def test_a_bad_amount_is_an_error(raw):
         parse_amount(raw)
 
 
-@pytest.mark.parametrize("raw", ["2026-11-30", "11/30/2026", "30-Nov-2026", "Nov 30, 2026", "20261130", "2026-11-30T00:00:00Z"])
+@pytest.mark.parametrize(
+    "raw", ["2026-11-30", "11/30/2026", "30-Nov-2026", "Nov 30, 2026", "20261130", "2026-11-30T00:00:00Z"]
+)
 def test_dates_are_read_in_common_formats(raw):
     assert parse_date(raw) == date(2026, 11, 30)
 
@@ -83,16 +87,28 @@ def test_a_csv_is_imported_in_one_piece_with_its_lines_classified_and_coded(gl):
     remittance = Remittance.objects.get()
     assert (remittance.payment_number, remittance.amount, remittance.drift) == ("P100", Decimal("1180.00"), 0)
     invoice, shortage = remittance.lines.order_by("sequence")
-    assert (invoice.line_type, invoice.discount, invoice.discount_gl_account.number) == ("invoice", Decimal("24.49"), "4510")
-    assert (shortage.line_type, shortage.base_invoice_number, shortage.gl_account.number) == ("shortage", "INV-A1", "4520")
+    assert (invoice.line_type, invoice.discount, invoice.discount_gl_account.number) == (
+        "invoice",
+        Decimal("24.49"),
+        "4510",
+    )
+    assert (shortage.line_type, shortage.base_invoice_number, shortage.gl_account.number) == (
+        "shortage",
+        "INV-A1",
+        "4520",
+    )
     assert shortage.status == LineStatus.CODED
     assert batch.summary["lines_by_type"] == {"invoice": 1, "shortage": 1}
 
 
 @pytest.mark.django_db
 def test_utf8_bom_and_windows_1252_files_are_read(gl):
-    bom = b"\xef\xbb\xbf" + csv_bytes("P1,2026-11-30,10.00,USD,INV-1,2026-11-01,Caf\u00e9 invoice,10.00,0,10.00")
-    cp = csv_bytes("P2,2026-11-30,10.00,USD,INV-2,2026-11-01,Invoice \u20ac payment,10.00,0,10.00", encoding="cp1252")
+    bom = b"\xef\xbb\xbf" + csv_bytes(
+        "P1,2026-11-30,10.00,USD,INV-1,2026-11-01,Caf\u00e9 invoice,10.00,0,10.00"
+    )
+    cp = csv_bytes(
+        "P2,2026-11-30,10.00,USD,INV-2,2026-11-01,Invoice \u20ac payment,10.00,0,10.00", encoding="cp1252"
+    )
     assert run(bom, "bom.csv").status == ImportStatus.IMPORTED
     assert run(cp, "cp.csv").status == ImportStatus.IMPORTED
     assert RemittanceLine.objects.get(document_number="INV-2").description == "Invoice \u20ac payment"
@@ -102,15 +118,36 @@ def test_utf8_bom_and_windows_1252_files_are_read(gl):
 @pytest.mark.parametrize(
     ("data", "name", "needle"),
     [
-        (csv_bytes("P1,2026-11-30,1,USD,INV-1,,x,1,0,1", header="Payment Number,Payment Date,Payment Amount,Currency,Invoice Number,Invoice Date,Description,Invoice Amount,Discount,Amount Paid,Mystery\n"), "h.csv", "Mystery"),
-        (csv_bytes("P1,2026-11-30,1,USD", header="Payment Number,Payment Date,Payment Amount,Currency\n"), "m.csv", "missing required column"),
-        (csv_bytes("P1,2026-11-30,10.00,USD,INV-1,2026-11-01,x,10.00,0,ten"), "a.csv", "row 2, column 'Amount Paid'"),
-        (csv_bytes("P1,31/31/2026,10.00,USD,INV-1,2026-11-01,x,10.00,0,10.00"), "d.csv", "row 2, column 'Payment Date'"),
+        (
+            csv_bytes(
+                "P1,2026-11-30,1,USD,INV-1,,x,1,0,1",
+                header="Payment Number,Payment Date,Payment Amount,Currency,Invoice Number,Invoice Date,Description,Invoice Amount,Discount,Amount Paid,Mystery\n",
+            ),
+            "h.csv",
+            "Mystery",
+        ),
+        (
+            csv_bytes("P1,2026-11-30,1,USD", header="Payment Number,Payment Date,Payment Amount,Currency\n"),
+            "m.csv",
+            "missing required column",
+        ),
+        (
+            csv_bytes("P1,2026-11-30,10.00,USD,INV-1,2026-11-01,x,10.00,0,ten"),
+            "a.csv",
+            "row 2, column 'Amount Paid'",
+        ),
+        (
+            csv_bytes("P1,31/31/2026,10.00,USD,INV-1,2026-11-01,x,10.00,0,10.00"),
+            "d.csv",
+            "row 2, column 'Payment Date'",
+        ),
         (HEADER.encode("utf-16"), "u16.csv", "UTF-16"),
     ],
     ids=["bad-header", "missing-column", "bad-amount", "bad-date", "wrong-encoding"],
 )
-def test_a_malformed_spreadsheet_is_refused_naming_the_row_and_column_and_nothing_is_written(gl, data, name, needle):
+def test_a_malformed_spreadsheet_is_refused_naming_the_row_and_column_and_nothing_is_written(
+    gl, data, name, needle
+):
     batch = run(data, name)
     assert batch.status == ImportStatus.REFUSED
     assert needle in " ".join(_error_texts(batch))
@@ -120,7 +157,11 @@ def test_a_malformed_spreadsheet_is_refused_naming_the_row_and_column_and_nothin
 def _error_texts(batch: ImportBatch) -> list[str]:
     out = []
     for e in batch.errors:
-        where = ", ".join(x for x in [f"row {e['row']}" if e["row"] else "", f"column {e['column']!r}" if e["column"] else ""] if x)
+        where = ", ".join(
+            x
+            for x in [f"row {e['row']}" if e["row"] else "", f"column {e['column']!r}" if e["column"] else ""]
+            if x
+        )
         out.append(f"{where}: {e['message']}")
     return out
 
@@ -147,8 +188,24 @@ def _xlsx(rows: list[list[object]]) -> bytes:
 
 @pytest.mark.django_db
 def test_an_xlsx_formula_is_read_as_its_value_never_evaluated(gl):
-    header = ["Payment Number", "Payment Date", "Payment Amount", "Currency", "Invoice Number", "Invoice Date", "Description", "Invoice Amount", "Discount", "Amount Paid"]
-    data = _xlsx([header, ["P9", date(2026, 11, 30), 10, "USD", "INV-9", date(2026, 11, 1), "=HYPERLINK(\"x\")", 10, 0, 10]])
+    header = [
+        "Payment Number",
+        "Payment Date",
+        "Payment Amount",
+        "Currency",
+        "Invoice Number",
+        "Invoice Date",
+        "Description",
+        "Invoice Amount",
+        "Discount",
+        "Amount Paid",
+    ]
+    data = _xlsx(
+        [
+            header,
+            ["P9", date(2026, 11, 30), 10, "USD", "INV-9", date(2026, 11, 1), '=HYPERLINK("x")', 10, 0, 10],
+        ]
+    )
     batch = run(data, "f.xlsx")
     assert batch.status == ImportStatus.IMPORTED, batch.errors
     # openpyxl wrote no cached value for the formula: data_only gives None, never the formula text.
@@ -227,7 +284,9 @@ def test_the_same_file_twice_is_refused_by_checksum(gl):
 @pytest.mark.django_db
 def test_a_known_payment_is_refused_unless_imported_as_a_revision_which_supersedes_it(gl):
     run(GOOD)
-    changed = GOOD.replace(b"(20.00),0.00,(20.00)", b"(20.00),0.00,(20.00) ").replace(b"1,180.00", b"1,180.00")
+    changed = GOOD.replace(b"(20.00),0.00,(20.00)", b"(20.00),0.00,(20.00) ").replace(
+        b"1,180.00", b"1,180.00"
+    )
     refused = run(changed, "changed.csv")
     assert refused.status == ImportStatus.REFUSED and "revision" in refused.errors[0]["message"]
     revised = run(changed, "changed.csv", revision=True)
@@ -259,7 +318,13 @@ def test_lines_that_do_not_add_up_to_the_payment_raise_settlement_drift_with_the
 
 @pytest.mark.django_db
 def test_a_line_paying_more_than_its_netsuite_invoice_is_flagged(gl):
-    OpenInvoice.objects.create(netsuite_id="1", number="INV-A1", amount=Decimal("1000.00"), open_balance=Decimal("1000.00"), customer_id="1001")
+    OpenInvoice.objects.create(
+        netsuite_id="1",
+        number="INV-A1",
+        amount=Decimal("1000.00"),
+        open_balance=Decimal("1000.00"),
+        customer_id="1001",
+    )
     run(GOOD)
     line = RemittanceLine.objects.get(document_number="INV-A1")
     assert line.status == LineStatus.OVERPAID
@@ -285,7 +350,15 @@ def test_the_command_prints_json_and_exits_non_zero_when_refused(gl, tmp_path):
     call_command("import_remittance", str(path), "--json", stdout=out)
     payload = json.loads(out.getvalue())
     assert payload["payments"] == [
-        {"payment_number": "P100", "payment_date": "2026-11-30", "amount": "1180.00", "currency": "USD", "line_count": 2, "lines_total": "1180.00", "drift": "0.00"}
+        {
+            "payment_number": "P100",
+            "payment_date": "2026-11-30",
+            "amount": "1180.00",
+            "currency": "USD",
+            "line_count": 2,
+            "lines_total": "1180.00",
+            "drift": "0.00",
+        }
     ]
     assert payload["lines_by_type"] == {"invoice": 1, "shortage": 1}
     with pytest.raises(CommandError, match="already imported"):
