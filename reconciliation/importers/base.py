@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 CENT = Decimal("0.01")
 
@@ -79,6 +80,7 @@ class ParsedFile:
     warnings: list[str] = field(default_factory=list)
 
 
+_PLAIN = re.compile(r"-?\d+(?:\.\d{1,2})?")
 _SYMBOLS = re.compile(r"^(?:[$€£¥]|US\$|USD|EUR|GBP|CAD|JPY)\s*|\s*(?:[$€£¥]|USD|EUR|GBP|CAD|JPY)$", re.I)
 
 
@@ -90,7 +92,10 @@ def parse_amount(raw: object) -> Decimal:
         return Decimal(raw).quantize(CENT)
     if isinstance(raw, float):  # openpyxl gives floats for numeric cells; their repr is the typed value
         return Decimal(repr(raw)).quantize(CENT)
-    text = str(raw if raw is not None else "").strip().replace("\u00a0", "").replace(" ", "")
+    text = str(raw if raw is not None else "").strip()
+    if _PLAIN.fullmatch(text):  # the common case, "-1234.56": no symbols, separators or brackets
+        return Decimal(text).quantize(CENT)
+    text = text.replace("\u00a0", "").replace(" ", "")
     if not text:
         raise ValueError("is empty")
     negative = False
@@ -133,7 +138,12 @@ def parse_date(raw: object) -> date:
         return raw.date()
     if isinstance(raw, date):
         return raw
-    text = str(raw if raw is not None else "").strip()
+    return _parse_date_text(str(raw if raw is not None else "").strip())
+
+
+@lru_cache(maxsize=4096)
+def _parse_date_text(text: str) -> date:
+    # Cached: a remittance repeats a handful of dates on every row, and strptime is slow.
     if not text:
         raise ValueError("is empty")
     if "T" in text and len(text) > 10:  # ISO timestamp from an API
