@@ -166,8 +166,11 @@ class LineStatus(models.TextChoices):
 
 
 class RemittanceLine(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="lines")
+    """One line of a payment. No public id of its own: it is shown and linked within its remittance
+    (``#line-<sequence>``); a random-UUID unique index was the costliest part of a large import."""
+
+    # Indexed by the (remittance, sequence) unique constraint; no second index (it slows imports).
+    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="lines", db_index=False)
     sequence = models.PositiveIntegerField()
     source_row = models.PositiveIntegerField(null=True, blank=True, help_text="Row or segment in the file.")
     document_number = models.CharField(max_length=100, db_index=True)
@@ -178,20 +181,35 @@ class RemittanceLine(models.Model):
     description = models.CharField(max_length=255, blank=True)
     purchase_order = models.CharField(max_length=40, blank=True)
     adjustment_code = models.CharField(max_length=10, blank=True)
-    line_type = models.CharField(max_length=30, choices=LineType.choices, db_index=True)
-    base_invoice_number = models.CharField(max_length=100, blank=True, db_index=True)
+    line_type = models.CharField(max_length=30, choices=LineType.choices)
+    base_invoice_number = models.CharField(max_length=100, blank=True)
     rule = models.ForeignKey(
-        "ClassificationRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "ClassificationRule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
-    status = models.CharField(max_length=20, choices=LineStatus.choices, db_index=True)
+    status = models.CharField(max_length=20, choices=LineStatus.choices)
     gl_account = models.ForeignKey(
         "GLAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
     )
     mapping = models.ForeignKey(
-        "DeductionMapping", null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+        "DeductionMapping",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_index=False,
     )
     discount_gl_account = models.ForeignKey(
-        "GLAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="discount_lines"
+        "GLAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="discount_lines",
+        db_index=False,
     )
 
     class Meta:
@@ -204,7 +222,7 @@ class RemittanceLine(models.Model):
         return self.document_number
 
     def get_absolute_url(self) -> str:
-        return f"{self.remittance.get_absolute_url()}#line-{self.public_id}"
+        return f"{self.remittance.get_absolute_url()}#line-{self.sequence}"
 
     @property
     def is_deduction(self) -> bool:

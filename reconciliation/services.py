@@ -18,10 +18,9 @@ then records why, naming rows and columns). Checks made on the way in:
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -430,7 +429,6 @@ class _Line:
     gl_account_id: int | None = None
     mapping_id: int | None = None
     discount_gl_account_id: int | None = None
-    public_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
 _LINE_COLUMNS = [f.name for f in fields(_Line)]
@@ -528,8 +526,8 @@ def _raise_line_exceptions(remittance: Remittance, lines: list[_Line], rerun_flo
                     f"Payment {remittance.payment_number}: line {line.document_number} ({line.amount_paid}) matches "
                     "no classification rule and no NetSuite invoice."
                 ),
-                subject_type=RemittanceLine._meta.label_lower,
-                subject_id=str(line.public_id),
+                subject_type=Remittance._meta.label_lower,
+                subject_id=str(remittance.public_id),
                 details=_details(
                     rerun_flow, document_number=line.document_number, description=line.description
                 ),
@@ -544,8 +542,8 @@ def _raise_line_exceptions(remittance: Remittance, lines: list[_Line], rerun_flo
                     f"Payment {remittance.payment_number} settles {line.amount_paid + line.discount} on invoice "
                     f"{line.document_number}, more than the invoice amount."
                 ),
-                subject_type=RemittanceLine._meta.label_lower,
-                subject_id=str(line.public_id),
+                subject_type=Remittance._meta.label_lower,
+                subject_id=str(remittance.public_id),
                 details=_details(rerun_flow, amount_paid=str(line.amount_paid), discount=str(line.discount)),
                 amount_at_risk=line.amount_paid,
             )

@@ -59,7 +59,7 @@ class LineTable(tables.Table):
             "status",
         )
         order_by = ("sequence",)
-        row_attrs = {"id": lambda record: f"line-{record.public_id}"}
+        row_attrs = {"id": lambda record: f"line-{record.sequence}"}
 
 
 class DeductionTable(tables.Table):

@@ -108,36 +108,57 @@ def read_rows(
     def err(row: int, field: str, message: str) -> None:
         errors.append(RowError(row, header_names.get(field, field), message))
 
+    # Resolved once: the loop below runs per row (100,000 rows is a normal export).
+    value_fields = [
+        (field, columns[field], parser, field in (HeaderField.PAYMENT_DATE, HeaderField.AMOUNT_PAID))
+        for field, parser in (
+            (HeaderField.PAYMENT_DATE, parse_date),
+            (HeaderField.DOCUMENT_DATE, parse_date),
+            (HeaderField.AMOUNT_PAID, parse_amount),
+            (HeaderField.INVOICE_AMOUNT, parse_amount),
+            (HeaderField.DISCOUNT, parse_amount),
+            (HeaderField.PAYMENT_AMOUNT, parse_amount),
+        )
+        if field in columns
+    ]
+    number_at, document_at = columns[HeaderField.PAYMENT_NUMBER], columns[HeaderField.DOCUMENT_NUMBER]
+    # Payment-level cells repeat on every row of a payment: parse each distinct text once.
+    repeated: dict[tuple[str, object], Any] = {}
+
     for count, (row_number, values) in enumerate(iterator, start=1):
         if progress and total_rows and count % 2000 == 0:
             progress(min(count / total_rows, 1.0))
-        if not any(str(v).strip() for v in values if v is not None):
+        width = len(values)
+        if not any(v.strip() if isinstance(v, str) else v is not None for v in values):
             continue
         if len(errors) >= MAX_ERRORS:
             break
-        number = str(cell(values, HeaderField.PAYMENT_NUMBER) or "").strip()
-        document = str(cell(values, HeaderField.DOCUMENT_NUMBER) or "").strip()
+        number = str(values[number_at] if number_at < width and values[number_at] is not None else "").strip()
+        document = str(
+            values[document_at] if document_at < width and values[document_at] is not None else ""
+        ).strip()
         if not number:
             err(row_number, HeaderField.PAYMENT_NUMBER, "is empty")
             continue
         if not document:
             err(row_number, HeaderField.DOCUMENT_NUMBER, "is empty")
         parsed: dict[str, Any] = {}
-        for field, parser, required in (
-            (HeaderField.PAYMENT_DATE, parse_date, True),
-            (HeaderField.DOCUMENT_DATE, parse_date, False),
-            (HeaderField.AMOUNT_PAID, parse_amount, True),
-            (HeaderField.INVOICE_AMOUNT, parse_amount, False),
-            (HeaderField.DISCOUNT, parse_amount, False),
-            (HeaderField.PAYMENT_AMOUNT, parse_amount, False),
-        ):
-            raw = cell(values, field)
-            if raw is None or (isinstance(raw, str) and not raw):
+        for field, index, parser, required in value_fields:
+            raw = values[index] if index < width else None
+            if isinstance(raw, str):
+                raw = raw.strip()
+            if raw is None or raw == "":
                 if required:
                     err(row_number, field, "is empty")
                 continue
             try:
-                parsed[field] = parser(raw)
+                if field in (HeaderField.PAYMENT_DATE, HeaderField.PAYMENT_AMOUNT) and isinstance(raw, str):
+                    key = (field, raw)
+                    if key not in repeated:
+                        repeated[key] = parser(raw)
+                    parsed[field] = repeated[key]
+                else:
+                    parsed[field] = parser(raw)
             except ValueError as exc:
                 err(row_number, field, str(exc))
         if not document or HeaderField.AMOUNT_PAID not in parsed or HeaderField.PAYMENT_DATE not in parsed:

@@ -339,7 +339,7 @@ def test_an_unknown_line_raises_unmatched_remittance_line(gl):
     line = RemittanceLine.objects.get()
     assert (line.line_type, line.status) == ("unknown", LineStatus.UNKNOWN)
     case = ExceptionCase.objects.get(kind=ExceptionKind.UNMATCHED_REMITTANCE_LINE)
-    assert case.subject_id == str(line.public_id)
+    assert case.subject_id == str(line.remittance.public_id) and "ZZTOP-77" in case.message
 
 
 @pytest.mark.django_db
