@@ -83,6 +83,8 @@ def _sandbox_mappings() -> int:
                 note="sandbox demo",
             )
             created += 1
+    for line_type in SANDBOX_MAPPINGS:  # remittances the folder imported before this sync ran
+        services.recode_lines(line_type=line_type, since=date(2020, 1, 1))
     audit_record(
         actor=None,
         action="deduction_mapping.seeded",

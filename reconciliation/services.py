@@ -674,6 +674,12 @@ def mapping_change(*, actor: Any, change: MappingChange) -> DeductionMapping:
     return mapping
 
 
+def recode_lines(*, line_type: str, since: date, actor: Any = None) -> int:
+    """Recode unposted lines of ``line_type`` dated ``since`` or later with the mappings as they are now."""
+    with transaction.atomic():
+        return _recode(line_type, since, actor)
+
+
 def _affected_lines(line_type: str, since: date):  # noqa: ANN202 - a queryset
     lines = (
         RemittanceLine.objects.select_related("remittance")
@@ -687,10 +693,15 @@ def _affected_lines(line_type: str, since: date):  # noqa: ANN202 - a queryset
     return lines.filter(remittance__payment_date__gte=since - timedelta(days=400))
 
 
+def _key_type(line: Any) -> str:
+    """Which ``unmapped_deduction_code`` case a line belongs to (its type, or the terms discount)."""
+    return line.line_type if line.line_type in DEDUCTION_TYPES else LineType.TERMS_DISCOUNT
+
+
 def _recode(line_type: str, since: date, actor: Any) -> int:
     table = MappingTable.load()
     changed = []
-    touched: set[int] = set()
+    touched: defaultdict[int, set[str]] = defaultdict(set)
     for line in _affected_lines(line_type, since):
         when = line.document_date or line.remittance.payment_date
         if when < since:
@@ -699,14 +710,19 @@ def _recode(line_type: str, since: date, actor: Any) -> int:
         code_line(line, table, when=when)
         if (line.gl_account_id, line.discount_gl_account_id, line.status) != before:
             changed.append(line)
-            touched.add(line.remittance_id)
+            touched[line.remittance_id].add(_key_type(line))
     RemittanceLine.objects.bulk_update(
         changed, ["gl_account", "mapping", "discount_gl_account", "status"], batch_size=1000
     )
+    still_unmapped: defaultdict[int, set[str]] = defaultdict(set)
+    for line in RemittanceLine.objects.filter(remittance_id__in=touched, status=LineStatus.UNMAPPED).only(
+        "remittance_id", "line_type"
+    ):
+        still_unmapped[line.remittance_id].add(_key_type(line))
     for remittance in Remittance.objects.filter(pk__in=touched):
-        if not remittance.lines.filter(status=LineStatus.UNMAPPED).exists():
+        for key_type in touched[remittance.pk] - still_unmapped[remittance.pk]:
             exception_clear(
-                dedupe_key=_unmapped_key(remittance, line_type), note="Mapping added; the lines are coded."
+                dedupe_key=_unmapped_key(remittance, key_type), note="Mapping added; the lines are coded."
             )
     if changed:
         audit_record(

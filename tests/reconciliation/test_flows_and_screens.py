@@ -277,3 +277,13 @@ def test_finance_lists_keep_a_query_budget_and_export(gl, personas, client, djan
         assert client.get(remittance.get_absolute_url()).status_code == 200
     export = client.get(reverse("reconciliation:deductions") + "?export=xlsx")
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+@pytest.mark.django_db
+def test_remittances_imported_before_the_first_gl_sync_are_coded_by_it_in_the_sandbox(sandbox):
+    flows.run_flow("remittance-files")
+    assert RemittanceLine.objects.filter(status=LineStatus.UNMAPPED).exists()
+    assert ExceptionCase.objects.open().filter(kind=ExceptionKind.UNMAPPED_DEDUCTION_CODE).exists()
+    flows.run_flow("gl-accounts")
+    assert not RemittanceLine.objects.filter(status=LineStatus.UNMAPPED).exists()
+    assert not ExceptionCase.objects.open().filter(kind=ExceptionKind.UNMAPPED_DEDUCTION_CODE).exists()
