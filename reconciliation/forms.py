@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.conf import settings
 
-from reconciliation.models import DEDUCTION_TYPES, GLAccount, HeaderField, LineType
+from reconciliation.models import DEDUCTION_TYPES, GLAccount, HeaderField, LineType, RuleField
 
 
 class UploadForm(forms.Form):
@@ -42,3 +44,24 @@ class MappingForm(forms.Form):
 class HeaderMappingForm(forms.Form):
     header = forms.CharField(max_length=120)
     field = forms.ChoiceField(choices=HeaderField.choices)
+
+
+class RuleForm(forms.Form):
+    order = forms.IntegerField(min_value=1)
+    field = forms.ChoiceField(choices=RuleField.choices)
+    pattern = forms.CharField(max_length=200, required=False)
+    line_type = forms.ChoiceField(choices=LineType.choices)
+    note = forms.CharField(max_length=200, required=False)
+
+    def clean(self):  # noqa: ANN201
+        data = super().clean()
+        pattern = data.get("pattern", "")
+        if data.get("field") != RuleField.KNOWN_INVOICE:
+            if not pattern:
+                self.add_error("pattern", "A pattern is needed for this field.")
+            else:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    self.add_error("pattern", f"Not a valid regular expression: {exc}")
+        return data

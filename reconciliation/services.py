@@ -902,3 +902,52 @@ def header_mapping_delete(*, actor: Any, mapping: Any) -> None:
             before={"field": mapping.field},
         )
         mapping.delete()
+
+
+# --- Classification rules -----------------------------------------------------------------------
+
+
+def classification_rule_add(
+    *, actor: Any, order: int, field: str, pattern: str, line_type: str, note: str = ""
+) -> Any:
+    """Add a rule (admins). It applies to lines imported from now on; imported lines keep their type."""
+    import re
+
+    from reconciliation.models import ClassificationRule, RuleField
+
+    if actor is None or not actor.has_perm(perm("manage_mappings")):
+        raise PermissionDenied("Only administrators change classification rules.")
+    if field != RuleField.KNOWN_INVOICE:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValidationError(f"Not a valid regular expression: {exc}") from None
+    with transaction.atomic():
+        rule = ClassificationRule.objects.create(
+            order=order, field=field, pattern=pattern, line_type=line_type, note=note[:200]
+        )
+        audit_record(
+            actor=actor,
+            action="classification_rule.added",
+            subject=rule,
+            after={"order": order, "field": field, "pattern": pattern, "line_type": line_type},
+        )
+    return rule
+
+
+def classification_rule_toggle(*, actor: Any, rule: Any) -> Any:
+    """Switch a rule on or off (admins); rules are never deleted, so old classifications stay explained."""
+    if actor is None or not actor.has_perm(perm("manage_mappings")):
+        raise PermissionDenied("Only administrators change classification rules.")
+    with transaction.atomic():
+        before = {"active": rule.active}
+        rule.active = not rule.active
+        rule.save(update_fields=["active"])
+        audit_record(
+            actor=actor,
+            action="classification_rule.toggled",
+            subject=rule,
+            before=before,
+            after={"active": rule.active},
+        )
+    return rule

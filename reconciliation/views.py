@@ -18,7 +18,7 @@ from django_tables2 import RequestConfig
 
 from reconciliation import selectors, services
 from reconciliation.filters import DeductionFilter, RemittanceFilter
-from reconciliation.forms import HeaderMappingForm, MappingForm, UploadForm
+from reconciliation.forms import HeaderMappingForm, MappingForm, RuleForm, UploadForm
 from reconciliation.models import (
     ClassificationRule,
     DeductionMapping,
@@ -184,6 +184,7 @@ def rules(request: HttpRequest) -> HttpResponse:
             "rules": ClassificationRule.objects.all(),
             "headers": HeaderMapping.objects.all(),
             "form": HeaderMappingForm() if can_edit else None,
+            "rule_form": RuleForm() if can_edit else None,
             "can_edit": can_edit,
         },
     )
@@ -208,4 +209,35 @@ def header_mapping_save(request: HttpRequest) -> HttpResponse:
 def header_mapping_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.header_mapping_delete(actor=request.user, mapping=get_object_or_404(HeaderMapping, pk=pk))
     messages.success(request, "Header mapping removed.")
+    return redirect("reconciliation:rules")
+
+
+@require_POST
+@require_perm("manage_mappings")
+def rule_add(request: HttpRequest) -> HttpResponse:
+    form = RuleForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.classification_rule_add(
+            actor=request.user,
+            order=data["order"],
+            field=data["field"],
+            pattern=data["pattern"],
+            line_type=data["line_type"],
+            note=data["note"],
+        )
+        messages.success(request, "Rule added; it classifies lines imported from now on.")
+    else:
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        messages.error(request, f"Rule not added. {errors}")
+    return redirect("reconciliation:rules")
+
+
+@require_POST
+@require_perm("manage_mappings")
+def rule_toggle(request: HttpRequest, public_id: str) -> HttpResponse:
+    rule = services.classification_rule_toggle(
+        actor=request.user, rule=get_object_or_404(ClassificationRule, public_id=public_id)
+    )
+    messages.success(request, f"Rule {rule.order} {'activated' if rule.active else 'switched off'}.")
     return redirect("reconciliation:rules")

@@ -287,3 +287,33 @@ def test_remittances_imported_before_the_first_gl_sync_are_coded_by_it_in_the_sa
     flows.run_flow("gl-accounts")
     assert not RemittanceLine.objects.filter(status=LineStatus.UNMAPPED).exists()
     assert not ExceptionCase.objects.open().filter(kind=ExceptionKind.UNMAPPED_DEDUCTION_CODE).exists()
+
+
+@pytest.mark.django_db
+def test_admins_add_classification_rules_and_header_columns_that_the_next_import_uses(gl, personas, client):
+    from reconciliation.models import ClassificationRule, HeaderMapping
+
+    client.force_login(personas["finance"])
+    assert client.post(reverse("reconciliation:rule_add"), {}).status_code == 403
+    client.force_login(personas["admin"])
+    bad = {"order": 5, "field": "document_number", "pattern": "([", "line_type": "chargeback"}
+    client.post(reverse("reconciliation:rule_add"), bad)
+    assert not ClassificationRule.objects.filter(order=5).exists()
+    rule = {
+        "order": 5,
+        "field": "document_number",
+        "pattern": r"^ZZTOP-\d+$",
+        "line_type": "chargeback",
+        "note": "x",
+    }
+    assert client.post(reverse("reconciliation:rule_add"), rule).status_code == 302
+    client.post(
+        reverse("reconciliation:header_mapping_save"), {"header": "Net Paid (USD)", "field": "amount_paid"}
+    )
+    HeaderMapping.objects.filter(header="amount paid").delete()
+    data = GOOD.replace(b"Amount Paid", b"Net Paid (USD)").replace(b"INV-A1SC", b"ZZTOP-77")
+    batch = services.remittance_import(data=data, name="new-layout.csv", door=ImportDoor.COMMAND)
+    assert batch.status == ImportStatus.IMPORTED, batch.errors
+    assert RemittanceLine.objects.get(document_number="ZZTOP-77").line_type == "chargeback"
+    actions = set(AuditEvent.objects.filter(actor=personas["admin"]).values_list("action", flat=True))
+    assert {"classification_rule.added", "header_mapping.saved"} <= actions
