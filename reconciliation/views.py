@@ -44,7 +44,7 @@ def _partial(request: HttpRequest) -> bool:
 def remittances(request: HttpRequest) -> HttpResponse:
     queryset = Remittance.objects.all()
     filterset = RemittanceFilter(request.GET or None, queryset=queryset)
-    qs = filterset.qs if filterset.is_valid() else queryset.none()
+    qs = queryset.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
     if not request.GET.get("status"):
         qs = qs.exclude(status="superseded")
     table = RemittanceTable(qs)
@@ -78,7 +78,7 @@ def remittance_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 def deductions(request: HttpRequest) -> HttpResponse:
     queryset = selectors.deductions()
     filterset = DeductionFilter(request.GET or None, queryset=queryset)
-    qs = filterset.qs if filterset.is_valid() else queryset.none()
+    qs = queryset.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
     table = DeductionTable(qs)
     if request.GET.get("export") == "xlsx":
         return table_xlsx_response(request, table, "deductions")

@@ -266,12 +266,19 @@ def test_finance_lists_keep_a_query_budget_and_export(gl, personas, client, djan
             data=GOOD.replace(b"P100", f"P{n}".encode()), name=f"{n}.csv", door=ImportDoor.COMMAND
         )
     client.force_login(personas["finance"])
-    for name in ("remittances", "deductions", "imports", "mappings"):
+    for name, shows in (
+        ("remittances", b"P4"),
+        ("deductions", b"INV-A1SC"),
+        ("imports", b"4.csv"),
+        ("mappings", b"4520"),
+    ):
         with django_assert_max_num_queries(14):
             response = client.get(reverse(f"reconciliation:{name}"))
-        assert response.status_code == 200
-    deductions = client.get(reverse("reconciliation:deductions") + "?age=0-30&line_type=shortage")
-    assert deductions.status_code == 200
+        assert response.status_code == 200 and shows in response.content, name
+    shortages = client.get(reverse("reconciliation:deductions") + "?line_type=shortage&min_amount=10")
+    assert shortages.content.count(b"INV-A1SC") == 5
+    none = client.get(reverse("reconciliation:deductions") + "?line_type=chargeback")
+    assert b"INV-A1SC" not in none.content and b"No deductions match" in none.content
     remittance = Remittance.objects.first()
     with django_assert_max_num_queries(14):
         assert client.get(remittance.get_absolute_url()).status_code == 200
@@ -317,3 +324,38 @@ def test_admins_add_classification_rules_and_header_columns_that_the_next_import
     assert RemittanceLine.objects.get(document_number="ZZTOP-77").line_type == "chargeback"
     actions = set(AuditEvent.objects.filter(actor=personas["admin"]).values_list("action", flat=True))
     assert {"classification_rule.added", "header_mapping.saved"} <= actions
+
+
+@pytest.mark.django_db
+def test_deductions_age_into_buckets_with_totals_by_type(gl, personas, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reconciliation import selectors
+
+    today = timezone.localdate()
+    rows = [(f"INV-{age}SC", today - timedelta(days=age), "-10.00") for age in (5, 40, 75, 120)] + [
+        ("99887766VCBSINV", today - timedelta(days=40), "-2.50")
+    ]
+    header = "Payment Number,Payment Date,Payment Amount,Invoice Number,Invoice Date,Amount Paid\n"
+    body = "".join(
+        f"P1,{today:%m/%d/%Y},-42.50,{doc},{when:%m/%d/%Y},{amount}\n" for doc, when, amount in rows
+    )
+    services.remittance_import(data=(header + body).encode(), name="aging.csv", door=ImportDoor.COMMAND)
+    totals = selectors.deduction_totals(selectors.deductions())
+    assert [(a["bucket"], a["total"]) for a in totals["aging"]] == [
+        ("0-30", Decimal("-10.00")),
+        ("31-60", Decimal("-12.50")),
+        ("61-90", Decimal("-10.00")),
+        ("90+", Decimal("-10.00")),
+    ]
+    assert {(t["line_type"], t["lines"], t["total"]) for t in totals["by_type"]} == {
+        ("shortage", 4, Decimal("-40.00")),
+        ("chargeback", 1, Decimal("-2.50")),
+    }
+    client.force_login(personas["finance"])
+    page = client.get(reverse("reconciliation:deductions") + "?age=31-60")
+    assert (
+        b"INV-40SC" in page.content and b"99887766VCBSINV" in page.content and b"INV-5SC" not in page.content
+    )
