@@ -323,6 +323,7 @@ AMAZON_LWA_CLIENT_SECRET = env_str("AMAZON_LWA_CLIENT_SECRET", "")
 AMAZON_LWA_REFRESH_TOKEN = env_str("AMAZON_LWA_REFRESH_TOKEN", "")
 AMAZON_REGION = env_choice("AMAZON_REGION", "na", {"na", "eu", "fe"})
 AMAZON_SPAPI_ENDPOINT = env_str("AMAZON_SPAPI_ENDPOINT", "")
+AMAZON_MARKETPLACE_ID = env_str("AMAZON_MARKETPLACE_ID", "ATVPDKIKX0DER")
 NETSUITE_ACCOUNT_ID = env_str("NETSUITE_ACCOUNT_ID", "")
 NETSUITE_CONSUMER_KEY = env_str("NETSUITE_CONSUMER_KEY", "")
 NETSUITE_CONSUMER_SECRET = env_str("NETSUITE_CONSUMER_SECRET", "")
@@ -358,3 +359,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("VENDORSYNC_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Reconciliation: remittance imports ------------------------------------------------------------
+# Largest remittance file accepted by any door (bytes); XLSX zip-bomb limits checked before parsing.
+REMITTANCE_MAX_BYTES = env_int("VENDORSYNC_REMITTANCE_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+REMITTANCE_XLSX_MAX_UNCOMPRESSED = env_int(
+    "VENDORSYNC_REMITTANCE_XLSX_MAX_UNCOMPRESSED", 200 * 1024 * 1024, minimum=1024
+)
+REMITTANCE_XLSX_MAX_RATIO = env_int("VENDORSYNC_REMITTANCE_XLSX_MAX_RATIO", 100, minimum=2)
+# Folder polled by the ``remittance-files`` flow; in sandbox mode the simulator's payment runs.
+REMITTANCE_INBOX = Path(
+    env_str(
+        "VENDORSYNC_REMITTANCE_INBOX",
+        str(VAR_DIR / "sandbox" / "remittances") if SANDBOX else str(VAR_DIR / "inbound" / "remittances"),
+    )
+)
+# The Amazon customer in NetSuite whose invoices ``sync ar`` pulls.
+NETSUITE_AMAZON_CUSTOMER_ID = env_str("VENDORSYNC_NETSUITE_AMAZON_CUSTOMER_ID", "1001")

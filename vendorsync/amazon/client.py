@@ -86,6 +86,7 @@ _READ_METHODS = frozenset({"GET", "HEAD"})
 
 QueryValue = str | int
 Params = dict[str, QueryValue]
+REMITTANCES_PATH = "/finances/remittances/2026-03-17/remittances"
 
 
 def _fmt_bool(value: bool) -> str:
@@ -443,6 +444,35 @@ class AmazonVendorClient:
         path = TRANSACTION_PATH.format(transactionId=_path_segment("transaction_id", transaction_id))
         body, _ = self._request("getTransaction", "GET", path)
         return codec.parse_get_transaction_response(body)
+
+    def get_remittances(
+        self,
+        *,
+        marketplace_id: str,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of Finance Remittance API payments (reference §8.2): ``{remittances, nextToken}``.
+
+        Returned as JSON (numbers as ``Decimal``); the remittance importer normalises it.
+        """
+        params: Params = {"marketplaceId": marketplace_id}
+        _put(params, "startDate", start_date)
+        _put(params, "endDate", end_date)
+        _put(params, "nextToken", next_token)
+        body, _ = self._request("getRemittances", "GET", REMITTANCES_PATH, params=params)
+        return body
+
+    def get_remittance(
+        self, unique_payment_id: str, *, marketplace_id: str, next_token_for_line_items: str | None = None
+    ) -> dict[str, Any]:
+        """One payment with one page of its items: ``{remittanceHeader, remittanceItems, nextTokenForLineItems}``."""
+        params: Params = {"marketplaceId": marketplace_id}
+        _put(params, "nextTokenForLineItems", next_token_for_line_items)
+        path = f"{REMITTANCES_PATH}/{_path_segment('unique_payment_id', unique_payment_id)}"
+        body, _ = self._request("getRemittance", "GET", path, params=params)
+        return body
 
     # ============================================================================================
     # paging and windows

@@ -131,13 +131,33 @@ def write_xlsx(remittance: Remittance, path: Path) -> Path:
     return path
 
 
-def edi_820(remittance: Remittance, *, control_number: int, created: datetime, test: bool = True) -> str:
+def bare_deductions(payment_number: str) -> bool:
+    """Whether this payment's 820 writes deductions as bare RMR lines (half of them do).
+
+    Real 820s come both ways: some carry REF*PO, DTM*003 and ADX under every deduction line,
+    many give only the RMR. The importer must classify from document numbers either way.
+    """
+    return int(payment_number) % 2 == 1 if payment_number.isdigit() else False
+
+
+def edi_820(
+    remittance: Remittance,
+    *,
+    control_number: int,
+    created: datetime,
+    test: bool = True,
+    bare: bool | None = None,
+) -> str:
     """One interchange with one 820 (4010), segments terminated by ``~`` and a newline.
 
     Layout per reference §9.6: BPR (BPR02 = payment amount, BPR16 = effective date), TRN02 =
     payment number, DTM*097, payer and payee N1, one ENT with an RMR per line (RMR04 paid,
-    RMR05 invoice amount, RMR06 discount), then REF*PO, DTM*003 and an ADX for deductions.
+    RMR05 invoice amount, RMR06 discount), then REF*PO, DTM*003 and an ADX for deductions —
+    unless ``bare`` (default: ``bare_deductions(payment number)``), when a deduction line is
+    its RMR alone.
     """
+    if bare is None:
+        bare = bare_deductions(remittance.payment_number)
     vendor = catalog.VENDOR_CODE
     pay_date = remittance.payment_date.strftime("%Y%m%d")
     body: list[str] = [
@@ -161,6 +181,8 @@ def edi_820(remittance: Remittance, *, control_number: int, created: datetime, t
         if line.discount:
             rmr.append(_amount(line.discount))
         body.append("*".join(rmr))
+        if bare and line.amount_paid < 0:
+            continue
         if line.purchase_order:
             body.append(f"REF*PO*{line.purchase_order}")
         body.append(f"DTM*003*{line.document_date:%Y%m%d}")

@@ -34,6 +34,7 @@ from vendorsync.sandbox.clock import SimClock, sandbox_dir
 from vendorsync.sandbox.common import utc_timestamp as iso
 
 from .auth import DEMO_CREDENTIALS, Credentials, LwaAuth
+from .finance import FinanceRemittances
 from .generate import generate_day
 from .history import SeededHistory
 from .orders import PurchaseOrders
@@ -42,7 +43,7 @@ from .receiving import Receiving
 from .store import Store
 
 
-class AmazonSimulator(LwaAuth, PurchaseOrders, SeededHistory, Receiving, Payments):
+class AmazonSimulator(LwaAuth, PurchaseOrders, SeededHistory, Receiving, Payments, FinanceRemittances):
     def __init__(
         self,
         store_path: Path | str | None = None,

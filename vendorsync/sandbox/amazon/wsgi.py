@@ -36,6 +36,9 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "submitShipmentConfirmations": (10.0, 10),
     "submitInvoices": (10.0, 10),
     "getTransaction": (10.0, 20),
+    # The finance remittance model has no usage-plan table (reference §8.2); assumed like the rest.
+    "getRemittances": (10.0, 10),
+    "getRemittance": (10.0, 10),
 }
 
 
@@ -158,6 +161,18 @@ class AmazonApp:
                 re.compile(r"/vendor/transactions/v1/transactions/(?P<transaction_id>[^/]+)"),
                 "getTransaction",
                 self.transaction,
+            ),
+            (
+                "GET",
+                re.compile(r"/finances/remittances/2026-03-17/remittances"),
+                "getRemittances",
+                self.finance_remittances,
+            ),
+            (
+                "GET",
+                re.compile(r"/finances/remittances/2026-03-17/remittances/(?P<unique_id>[^/]+)"),
+                "getRemittance",
+                self.finance_remittance,
             ),
         ]
 
@@ -323,6 +338,23 @@ class AmazonApp:
 
     def transaction(self, environ: dict[str, Any], operation: str, transaction_id: str) -> tuple[int, Any]:
         return 200, {"payload": self.simulator.get_transaction(transaction_id)}
+
+    def finance_remittances(self, environ: dict[str, Any], operation: str) -> tuple[int, Any]:
+        q = self._query(environ)
+        return 200, self.simulator.list_finance_remittances(
+            marketplace_id=q.get("marketplaceId"),
+            start=_time(q.get("startDate"), "startDate"),
+            end=_time(q.get("endDate"), "endDate"),
+            next_token=q.get("nextToken") or None,
+        )
+
+    def finance_remittance(self, environ: dict[str, Any], operation: str, unique_id: str) -> tuple[int, Any]:
+        q = self._query(environ)
+        return 200, self.simulator.get_finance_remittance(
+            unique_id,
+            marketplace_id=q.get("marketplaceId"),
+            next_token=q.get("nextTokenForLineItems") or None,
+        )
 
 
 def make_app(

@@ -1,0 +1,167 @@
+"""Import a 100,000-line remittance CSV into PostgreSQL and compare with a bare COPY of the same rows.
+
+Usage: BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_bench_remit \\
+       .venv/bin/python bench/remittance_import.py [--lines 100000] [--payments 100]
+
+The database in BENCH_DATABASE_URL is DROPPED and recreated (never point it at real data); without
+it a throw-away SQLite database is used (and COPY is skipped). Prints lines/s and peak memory
+(the process's peak RSS; tracemalloc is left off because it slows the code it measures) of ``remittance_import`` — parse,
+classify, code, bulk insert, exceptions, audit, one transaction — then the time PostgreSQL ``COPY``
+takes to load the same rows into a bare table, and the ratio.
+
+The mix is realistic: ~80 % invoice payments with a 2 % terms discount, then shortage claims, price
+claims, chargebacks, co-op, price protection and a few provisions; every payment adds up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HEADER = [
+    "Payment Number", "Payment Date", "Payment Amount", "Payment Currency", "Invoice Number", "Invoice Date",
+    "Transaction Description", "Invoice Amount", "Terms Discount Taken", "Amount Paid",
+]  # fmt: skip
+
+
+def make_csv(lines: int, payments: int) -> bytes:
+    rng = random.Random(20261201)
+    per = lines // payments
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    for p in range(payments):
+        number = str(400000000 + p)
+        rows = []
+        for i in range(per):
+            roll = rng.random()
+            base = f"INV-{p:04d}{i:05d}"
+            if roll < 0.80:
+                total = Decimal(rng.randrange(10000, 500000)) / 100
+                discount = (total * Decimal("0.02")).quantize(Decimal("0.01"))
+                rows.append([base, "11/01/2026", "Invoice payment", total, discount, total - discount])
+            else:
+                amount = -Decimal(rng.randrange(500, 20000)) / 100
+                doc, text = rng.choice(
+                    [
+                        (base + "SC", "Shortage claim"),
+                        (base + "PC", "Price claim"),
+                        (f"{rng.randrange(10**7, 10**8)}VCBSINV", "Chargeback"),
+                        (f"{rng.randrange(1000, 9999)}-{rng.randrange(10**7, 10**8)}", "Co-op"),
+                        (f"IPAPUS{rng.randrange(10**6, 10**7)}", "Price protection"),
+                        (f"{rng.randrange(10**8, 10**9)}-PROVISION FOR RECEIVABLES", "Provision"),
+                    ]
+                )
+                rows.append([doc, "11/20/2026", text, amount, Decimal("0.00"), amount])
+        total_paid = sum((r[5] for r in rows), Decimal("0"))
+        for r in rows:
+            writer.writerow(
+                [number, "11/30/2026", f"{total_paid:,.2f}", "USD", r[0], r[1], r[2], r[3], r[4], r[5]]
+            )
+    return out.getvalue().encode()
+
+
+def _recreate_postgres_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--payments", type=int, default=100)
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="vendorsync-bench-")
+    os.environ["VENDORSYNC_VAR_DIR"] = tmp
+    os.environ.pop("DATABASE_URL", None)
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        os.environ["DATABASE_URL"] = url
+        _recreate_postgres_database(url)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vendorsync.settings")
+    os.environ["DJANGO_DEBUG"] = "0"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from reconciliation import services
+    from reconciliation.models import DEDUCTION_TYPES, DeductionMapping, GLAccount, ImportDoor, LineType
+
+    call_command("migrate", verbosity=0)
+    account = GLAccount.objects.create(netsuite_id="1", number="4500", name="Deductions")
+    for line_type in [*DEDUCTION_TYPES, LineType.TERMS_DISCOUNT]:
+        DeductionMapping.objects.get_or_create(
+            line_type=line_type,
+            adjustment_code="",
+            defaults={"gl_account": account, "effective_from": "2020-01-01"},
+        )
+    data = make_csv(args.lines, args.payments)
+    print(f"file: {len(data) / 1e6:.1f} MB, {args.lines:,} lines in {args.payments} payments")
+
+    # Time spent writing lines (COPY into the indexed table), to split the import into its parts.
+    insert_seconds = [0.0]
+    original_insert = services._insert_lines
+
+    def timed_insert(lines):  # noqa: ANN001, ANN202
+        started = time.perf_counter()
+        original_insert(lines)
+        insert_seconds[0] += time.perf_counter() - started
+
+    services._insert_lines = timed_insert
+    before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    batch = services.remittance_import(data=data, name="bench.csv", door=ImportDoor.COMMAND)
+    elapsed = time.perf_counter() - started
+    assert batch.status == "imported", batch.errors[:3]
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"import: {elapsed:.2f} s, {args.lines / elapsed:,.0f} lines/s")
+    print(f"of which writing the lines (COPY into reconciliation_remittanceline): {insert_seconds[0]:.2f} s")
+    print(f"memory: process peak RSS {rss_mb:.0f} MB ({before_mb:.0f} MB before the import, file in memory)")
+
+    from reconciliation.importers import parse
+
+    started = time.perf_counter()
+    parse(data, "bench.csv")
+    print(f"of which reading the CSV alone (parse, no database): {time.perf_counter() - started:.2f} s")
+
+    if connection.vendor != "postgresql":
+        print("COPY: skipped (set BENCH_DATABASE_URL to a PostgreSQL database)")
+        return
+    rows = list(csv.reader(io.StringIO(data.decode())))[1:]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_copy (payment_number text, payment_date date, payment_amount text, currency text,"
+            " document_number text, document_date date, description text, invoice_amount numeric(14,2),"
+            " discount numeric(14,2), amount_paid numeric(14,2))"
+        )
+        started = time.perf_counter()
+        with cursor.copy("COPY bench_copy FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        copy_elapsed = time.perf_counter() - started
+    print(f"COPY of the same rows into a bare table: {copy_elapsed:.2f} s")
+    print(f"ratio: {elapsed / copy_elapsed:.1f} x COPY")
+
+
+if __name__ == "__main__":
+    main()

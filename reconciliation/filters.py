@@ -1,0 +1,84 @@
+"""Filters for the finance lists."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from reconciliation.models import (
+    DEDUCTION_TYPES,
+    LineStatus,
+    LineType,
+    Remittance,
+    RemittanceLine,
+    RemittanceStatus,
+)
+
+AGE_BUCKETS = {"0-30": (0, 30), "31-60": (31, 60), "61-90": (61, 90), "90+": (91, None)}
+
+
+def age_filter(queryset: QuerySet, bucket: str) -> QuerySet:
+    """Lines whose date (document date, else payment date) is ``bucket`` days old."""
+    low, high = AGE_BUCKETS[bucket]
+    today = timezone.localdate()
+    newest = today - timedelta(days=low)
+    condition = Q(document_date__lte=newest) | Q(
+        document_date__isnull=True, remittance__payment_date__lte=newest
+    )
+    if high is not None:
+        oldest = today - timedelta(days=high)
+        condition &= Q(document_date__gte=oldest) | Q(
+            document_date__isnull=True, remittance__payment_date__gte=oldest
+        )
+    return queryset.filter(condition)
+
+
+class RemittanceFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=RemittanceStatus.choices, empty_label="Live (not superseded)", method="by_status"
+    )
+    payment_number = django_filters.CharFilter(lookup_expr="icontains", label="Payment number")
+    drift = django_filters.BooleanFilter(method="with_drift", label="With variance")
+
+    class Meta:
+        model = Remittance
+        fields = ("status", "payment_number", "drift")
+
+    def by_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(status=value)
+
+    def with_drift(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.exclude(drift=0) if value else queryset.filter(drift=0)
+
+
+class DeductionFilter(django_filters.FilterSet):
+    line_type = django_filters.ChoiceFilter(
+        choices=[(v, LineType(v).label) for v in LineType.values if v in DEDUCTION_TYPES],
+        empty_label="Any type",
+        label="Type",
+    )
+    status = django_filters.ChoiceFilter(choices=LineStatus.choices, empty_label="Any status")
+    age = django_filters.ChoiceFilter(
+        choices=[(k, f"{k} days") for k in AGE_BUCKETS], empty_label="Any age", method="by_age", label="Age"
+    )
+    min_amount = django_filters.NumberFilter(method="by_min", label="Amount at least")
+    max_amount = django_filters.NumberFilter(method="by_max", label="Amount at most")
+
+    class Meta:
+        model = RemittanceLine
+        fields = ("line_type", "status", "age", "min_amount", "max_amount")
+
+    def by_age(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return age_filter(queryset, value)
+
+    # Deductions are negative on the remittance; finance thinks of their size.
+    def by_min(self, queryset: QuerySet, name: str, value) -> QuerySet:  # noqa: ANN001
+        return queryset.filter(Q(amount_paid__lte=-value) | Q(amount_paid__gte=value))
+
+    def by_max(self, queryset: QuerySet, name: str, value) -> QuerySet:  # noqa: ANN001
+        return queryset.filter(amount_paid__gte=-value, amount_paid__lte=value)

@@ -1,0 +1,361 @@
+"""Reconciliation data: remittances and their lines, the import batches that brought them, the
+editable tables that read and classify them, and the ledger data pulled from NetSuite.
+
+Invariants held by the database: one live (not superseded) remittance per payment number; one
+imported file per checksum; one open-ended deduction mapping per (type, adjustment code); unique
+NetSuite ids for accounts and invoices. Amounts are ``Decimal`` with two places.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class LineType(models.TextChoices):
+    INVOICE = "invoice", "Invoice payment"
+    TERMS_DISCOUNT = "terms_discount", "Terms discount"
+    SHORTAGE = "shortage", "Shortage claim (SC)"
+    SHORTAGE_REVERSAL = "shortage_reversal", "Shortage claim reversal (SCR)"
+    SHORTAGE_REVISED = "shortage_revised", "Revised shortage claim (SCRSC)"
+    PRICE_CLAIM = "price_claim", "Price claim (PC)"
+    PRICE_CLAIM_REVERSAL = "price_claim_reversal", "Price claim reversal (PCR)"
+    CHARGEBACK = "chargeback", "Chargeback (VCBSINV)"
+    COOP = "coop", "Co-op / agreement invoice"
+    PRICE_PROTECTION = "price_protection", "Price protection (IPAPUS)"
+    PROVISION = "provision", "Provision for receivables"
+    PROVISION_REVERSAL = "provision_reversal", "Provision reversal"
+    RETURN = "return", "Return"
+    UNKNOWN = "unknown", "Unknown"
+
+
+# Lines that are not a payment of one of our invoices: each is coded to a GL account.
+DEDUCTION_TYPES = frozenset(LineType.values) - {LineType.INVOICE, LineType.UNKNOWN}
+
+
+class ImportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+    EDI820 = "edi820", "EDI 820"
+    API = "api", "Amazon API"
+
+
+class ImportDoor(models.TextChoices):
+    UPLOAD = "upload", "Browser upload"
+    COMMAND = "command", "Command"
+    FOLDER = "folder", "Inbound folder"
+    API = "api", "Amazon API"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    IMPORTED = "imported", "Imported"
+    ALREADY_IMPORTED = "already_imported", "Already imported"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Failed"
+
+
+class ImportBatch(models.Model):
+    """One file (or one API payment) brought in through one door; the record of the attempt.
+
+    A refused import keeps its batch row (with the errors) and nothing else: no remittance, no line.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=255)
+    format = models.CharField(max_length=10, choices=ImportFormat.choices, blank=True)
+    door = models.CharField(max_length=10, choices=ImportDoor.choices)
+    checksum = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField(default=0)
+    revision = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    # The uploaded bytes, kept until the worker has read them (the worker may run on another host).
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checksum"], condition=Q(status="imported"), name="one_import_per_file_checksum"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("reconciliation:import_detail", args=[self.public_id])
+
+    @property
+    def done(self) -> bool:
+        return self.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class RemittanceStatus(models.TextChoices):
+    IMPORTED = "imported", "Imported"
+    SUPERSEDED = "superseded", "Superseded by a revision"
+    POSTED = "posted", "Posted"  # set by posting batches (a later issue)
+
+
+class Remittance(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    payment_number = models.CharField(max_length=64)
+    revision = models.PositiveIntegerField(default=1)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    unique_payment_id = models.CharField(max_length=64, blank=True)
+    payment_date = models.DateField(db_index=True)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default="USD")
+    payment_method = models.CharField(max_length=20, blank=True)
+    payee_code = models.CharField(max_length=40, blank=True)
+    source = models.CharField(max_length=10, choices=ImportFormat.choices)
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="remittances")
+    file_checksum = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=20, choices=RemittanceStatus.choices, default=RemittanceStatus.IMPORTED, db_index=True
+    )
+    line_count = models.PositiveIntegerField(default=0)
+    lines_total = models.DecimalField(**MONEY, default=Decimal("0"))
+    drift = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Payment amount − Σ lines.")
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-payment_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment_number", "revision"], name="remittance_revision_unique"),
+            models.UniqueConstraint(
+                fields=["payment_number"],
+                condition=~Q(status="superseded"),
+                name="one_live_remittance_per_payment_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.payment_number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reconciliation:remittance_detail", args=[self.public_id])
+
+
+class LineStatus(models.TextChoices):
+    OK = "ok", "OK"
+    CODED = "coded", "Coded"
+    UNMAPPED = "unmapped", "Unmapped deduction code"
+    UNKNOWN = "unknown", "Unknown line"
+    OVERPAID = "overpaid", "Pays more than the invoice"
+    POSTED = "posted", "Posted"
+
+
+class RemittanceLine(models.Model):
+    """One line of a payment. No public id of its own: it is shown and linked within its remittance
+    (``#line-<sequence>``); a random-UUID unique index was the costliest part of a large import."""
+
+    # Indexed by the (remittance, sequence) unique constraint; no second index (it slows imports).
+    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    sequence = models.PositiveIntegerField()
+    source_row = models.PositiveIntegerField(null=True, blank=True, help_text="Row or segment in the file.")
+    document_number = models.CharField(max_length=100, db_index=True)
+    document_date = models.DateField(null=True, blank=True)
+    invoice_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    discount = models.DecimalField(**MONEY, default=Decimal("0"))
+    amount_paid = models.DecimalField(**MONEY)
+    description = models.CharField(max_length=255, blank=True)
+    purchase_order = models.CharField(max_length=40, blank=True)
+    adjustment_code = models.CharField(max_length=10, blank=True)
+    line_type = models.CharField(max_length=30, choices=LineType.choices)
+    base_invoice_number = models.CharField(max_length=100, blank=True)
+    rule = models.ForeignKey(
+        "ClassificationRule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    status = models.CharField(max_length=20, choices=LineStatus.choices)
+    gl_account = models.ForeignKey(
+        "GLAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
+    mapping = models.ForeignKey(
+        "DeductionMapping",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_index=False,
+    )
+    discount_gl_account = models.ForeignKey(
+        "GLAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="discount_lines",
+        db_index=False,
+    )
+
+    class Meta:
+        ordering = ["remittance_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["remittance", "sequence"], name="remittance_line_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.document_number
+
+    def get_absolute_url(self) -> str:
+        return f"{self.remittance.get_absolute_url()}#line-{self.sequence}"
+
+    @property
+    def is_deduction(self) -> bool:
+        return self.line_type in DEDUCTION_TYPES
+
+
+class HeaderField(models.TextChoices):
+    PAYMENT_NUMBER = "payment_number", "Payment number"
+    PAYMENT_DATE = "payment_date", "Payment date"
+    PAYMENT_AMOUNT = "payment_amount", "Payment amount"
+    CURRENCY = "currency", "Currency"
+    DOCUMENT_NUMBER = "document_number", "Invoice / document number"
+    DOCUMENT_DATE = "document_date", "Invoice / document date"
+    DESCRIPTION = "description", "Description"
+    INVOICE_AMOUNT = "invoice_amount", "Invoice amount"
+    DISCOUNT = "discount", "Terms discount"
+    AMOUNT_PAID = "amount_paid", "Amount paid"
+    PURCHASE_ORDER = "purchase_order", "Purchase order"
+    ADJUSTMENT_CODE = "adjustment_code", "Adjustment code"
+    IGNORE = "ignore", "(ignore this column)"
+
+
+class HeaderMapping(models.Model):
+    """A spreadsheet column header (compared case- and space-insensitively) and the field it fills."""
+
+    header = models.CharField(
+        max_length=120, unique=True, help_text="Stored normalised: lower case, single spaces."
+    )
+    field = models.CharField(max_length=30, choices=HeaderField.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["field", "header"]
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.field}"
+
+
+class RuleField(models.TextChoices):
+    DOCUMENT_NUMBER = "document_number", "Document number"
+    DESCRIPTION = "description", "Description"
+    ADJUSTMENT_CODE = "adjustment_code", "Adjustment code (ADX)"
+    KNOWN_INVOICE = "known_invoice", "Document number is a NetSuite invoice"
+
+
+class ClassificationRule(models.Model):
+    """``pattern`` (a regular expression, searched) on ``field`` → ``line_type``; lowest ``order`` wins.
+
+    A named group ``base`` in the pattern gives the base invoice number (``^(?P<base>.+)SC$``).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.PositiveIntegerField()
+    field = models.CharField(max_length=20, choices=RuleField.choices)
+    pattern = models.CharField(max_length=200, blank=True)
+    line_type = models.CharField(max_length=30, choices=LineType.choices)
+    note = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.field} ~ {self.pattern} → {self.line_type}"
+
+
+class GLAccount(models.Model):
+    netsuite_id = models.CharField(max_length=20, unique=True)
+    number = models.CharField(max_length=20)
+    name = models.CharField(max_length=200)
+    account_type = models.CharField(max_length=40, blank=True)
+    active = models.BooleanField(default=True)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class DeductionMapping(models.Model):
+    """Line type (and optionally an adjustment code) → GL account, for a period of dates.
+
+    Versioned: a change never edits a mapping in force; it ends the old version the day before the
+    new one starts (``effective_to`` is inclusive; null = open-ended).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    line_type = models.CharField(max_length=30, choices=LineType.choices)
+    adjustment_code = models.CharField(max_length=10, blank=True, help_text="Blank = any code.")
+    gl_account = models.ForeignKey(GLAccount, on_delete=models.PROTECT, related_name="mappings")
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["line_type", "adjustment_code", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line_type", "adjustment_code"],
+                condition=Q(effective_to__isnull=True),
+                name="one_open_mapping_per_type_code",
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="mapping_period_not_reversed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_type}/{self.adjustment_code or '*'} → {self.gl_account_id} from {self.effective_from}"
+
+
+class OpenInvoice(models.Model):
+    """A NetSuite invoice of the Amazon customer (all of them, paid ones with a zero balance)."""
+
+    netsuite_id = models.CharField(max_length=20, unique=True)
+    number = models.CharField(max_length=100, db_index=True)
+    date = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(**MONEY)
+    open_balance = models.DecimalField(**MONEY)
+    purchase_order = models.CharField(max_length=40, blank=True)
+    customer_id = models.CharField(max_length=20)
+    status = models.CharField(max_length=30, blank=True)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "number"]
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,378 @@
+"""Remittance import: every format and door, malformed files, duplicates, revisions, checks."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from reconciliation import services
+from reconciliation.importers import parse
+from reconciliation.importers.base import parse_amount, parse_date
+from reconciliation.models import (
+    ImportBatch,
+    ImportDoor,
+    ImportStatus,
+    LineStatus,
+    OpenInvoice,
+    Remittance,
+    RemittanceLine,
+    RemittanceStatus,
+)
+from vendorsync.models import ExceptionCase, ExceptionKind
+
+HEADER = "Payment Number,Payment Date,Payment Amount,Payment Currency,Invoice Number,Invoice Date,Transaction Description,Invoice Amount,Terms Discount Taken,Amount Paid\n"
+
+
+def csv_bytes(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> bytes:
+    return (header + "".join(r + "\n" for r in rows)).encode(encoding)
+
+
+GOOD = csv_bytes(
+    'P100,11/30/2026,"1,180.00",USD,INV-A1,11/01/2026,Invoice payment,"1,224.49",24.49,"1,200.00"',
+    'P100,11/30/2026,"1,180.00",USD,INV-A1SC,11/30/2026,Shortage claim,(20.00),0.00,(20.00)',
+)
+
+
+def run(data: bytes, name: str = "file.csv", **kwargs) -> ImportBatch:
+    return services.remittance_import(
+        data=data, name=name, door=kwargs.pop("door", ImportDoor.COMMAND), **kwargs
+    )
+
+
+def nothing_written() -> bool:
+    return not Remittance.objects.exists() and not RemittanceLine.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1,234.56", "1234.56"),
+        ("(12.34)", "-12.34"),
+        ("-12.34", "-12.34"),
+        ("12.34-", "-12.34"),
+        ("$1,234.56", "1234.56"),
+        ("-$5.00", "-5.00"),
+        ("€ 5", "5.00"),
+        ("USD 7.10", "7.10"),
+    ],
+)
+def test_amounts_are_read_in_every_common_spelling(raw, expected):
+    assert parse_amount(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize("raw", ["12.345", "abc", "1.2.3", ""])
+def test_a_bad_amount_is_an_error(raw):
+    with pytest.raises(ValueError):
+        parse_amount(raw)
+
+
+@pytest.mark.parametrize(
+    "raw", ["2026-11-30", "11/30/2026", "30-Nov-2026", "Nov 30, 2026", "20261130", "2026-11-30T00:00:00Z"]
+)
+def test_dates_are_read_in_common_formats(raw):
+    assert parse_date(raw) == date(2026, 11, 30)
+
+
+@pytest.mark.django_db
+def test_a_csv_is_imported_in_one_piece_with_its_lines_classified_and_coded(gl):
+    batch = run(GOOD)
+    assert batch.status == ImportStatus.IMPORTED, batch.errors
+    remittance = Remittance.objects.get()
+    assert (remittance.payment_number, remittance.amount, remittance.drift) == ("P100", Decimal("1180.00"), 0)
+    invoice, shortage = remittance.lines.order_by("sequence")
+    assert (invoice.line_type, invoice.discount, invoice.discount_gl_account.number) == (
+        "invoice",
+        Decimal("24.49"),
+        "4510",
+    )
+    assert (shortage.line_type, shortage.base_invoice_number, shortage.gl_account.number) == (
+        "shortage",
+        "INV-A1",
+        "4520",
+    )
+    assert shortage.status == LineStatus.CODED
+    assert batch.summary["lines_by_type"] == {"invoice": 1, "shortage": 1}
+
+
+@pytest.mark.django_db
+def test_utf8_bom_and_windows_1252_files_are_read(gl):
+    bom = b"\xef\xbb\xbf" + csv_bytes(
+        "P1,2026-11-30,10.00,USD,INV-1,2026-11-01,Caf\u00e9 invoice,10.00,0,10.00"
+    )
+    cp = csv_bytes(
+        "P2,2026-11-30,10.00,USD,INV-2,2026-11-01,Invoice \u20ac payment,10.00,0,10.00", encoding="cp1252"
+    )
+    assert run(bom, "bom.csv").status == ImportStatus.IMPORTED
+    assert run(cp, "cp.csv").status == ImportStatus.IMPORTED
+    assert RemittanceLine.objects.get(document_number="INV-2").description == "Invoice \u20ac payment"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "name", "needle"),
+    [
+        (
+            csv_bytes(
+                "P1,2026-11-30,1,USD,INV-1,,x,1,0,1",
+                header="Payment Number,Payment Date,Payment Amount,Currency,Invoice Number,Invoice Date,Description,Invoice Amount,Discount,Amount Paid,Mystery\n",
+            ),
+            "h.csv",
+            "Mystery",
+        ),
+        (
+            csv_bytes("P1,2026-11-30,1,USD", header="Payment Number,Payment Date,Payment Amount,Currency\n"),
+            "m.csv",
+            "missing required column",
+        ),
+        (
+            csv_bytes("P1,2026-11-30,10.00,USD,INV-1,2026-11-01,x,10.00,0,ten"),
+            "a.csv",
+            "row 2, column 'Amount Paid'",
+        ),
+        (
+            csv_bytes("P1,31/31/2026,10.00,USD,INV-1,2026-11-01,x,10.00,0,10.00"),
+            "d.csv",
+            "row 2, column 'Payment Date'",
+        ),
+        (HEADER.encode("utf-16"), "u16.csv", "UTF-16"),
+    ],
+    ids=["bad-header", "missing-column", "bad-amount", "bad-date", "wrong-encoding"],
+)
+def test_a_malformed_spreadsheet_is_refused_naming_the_row_and_column_and_nothing_is_written(
+    gl, data, name, needle
+):
+    batch = run(data, name)
+    assert batch.status == ImportStatus.REFUSED
+    assert needle in " ".join(_error_texts(batch))
+    assert nothing_written()
+
+
+def _error_texts(batch: ImportBatch) -> list[str]:
+    out = []
+    for e in batch.errors:
+        where = ", ".join(
+            x
+            for x in [f"row {e['row']}" if e["row"] else "", f"column {e['column']!r}" if e["column"] else ""]
+            if x
+        )
+        out.append(f"{where}: {e['message']}")
+    return out
+
+
+@pytest.mark.django_db
+def test_one_bad_row_refuses_the_whole_file(gl):
+    data = csv_bytes(
+        "P1,2026-11-30,10.00,USD,INV-1,2026-11-01,x,10.00,0,10.00",
+        "P2,2026-11-30,10.00,USD,INV-2,2026-11-01,x,10.00,0,oops",
+    )
+    batch = run(data)
+    assert batch.status == ImportStatus.REFUSED and nothing_written()
+    assert batch.errors[0]["row"] == 3
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_xlsx_formula_is_read_as_its_value_never_evaluated(gl):
+    header = [
+        "Payment Number",
+        "Payment Date",
+        "Payment Amount",
+        "Currency",
+        "Invoice Number",
+        "Invoice Date",
+        "Description",
+        "Invoice Amount",
+        "Discount",
+        "Amount Paid",
+    ]
+    data = _xlsx(
+        [
+            header,
+            ["P9", date(2026, 11, 30), 10, "USD", "INV-9", date(2026, 11, 1), '=HYPERLINK("x")', 10, 0, 10],
+        ]
+    )
+    batch = run(data, "f.xlsx")
+    assert batch.status == ImportStatus.IMPORTED, batch.errors
+    # openpyxl wrote no cached value for the formula: data_only gives None, never the formula text.
+    assert RemittanceLine.objects.get().description in ("", "None")
+
+
+@pytest.mark.django_db
+def test_a_zip_bomb_is_refused_before_openpyxl_reads_it(gl):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * 50_000_000)
+    batch = run(buffer.getvalue(), "bomb.xlsx")
+    assert batch.status == ImportStatus.REFUSED and "zip bomb" in batch.errors[0]["message"]
+    assert nothing_written()
+
+
+@pytest.mark.django_db
+def test_a_macro_workbook_is_refused(gl):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/vbaProject.bin", b"macro")
+    batch = run(buffer.getvalue(), "m.xlsx")
+    assert batch.status == ImportStatus.REFUSED and "macros" in batch.errors[0]["message"]
+    assert run(_xlsx([["Payment Number"]]), "m.xlsm").status == ImportStatus.REFUSED
+    assert nothing_written()
+
+
+def _820(lines: list[str], amount: str = "190.00") -> bytes:
+    body = [
+        "ST*820*0001",
+        f"BPR*C*{amount}*C*ACH*CTX*01*021000021*DA*1*1**01*026009593*DA*2*20261130",
+        "TRN*1*820001",
+        "N1*PR*AMAZON.COM SERVICES LLC",
+        "ENT*1",
+        *lines,
+    ]
+    body.append(f"SE*{len(body) + 1}*0001")
+    segments = [
+        "ISA*00*          *00*          *ZZ*AMAZON         *ZZ*VSYNC          *261130*0600*U*00401*000000001*0*T*>",
+        "GS*RA*AMAZON*VSYNC*20261130*0600*1*X*004010",
+        *body,
+        "GE*1*1",
+        "IEA*1*000000001",
+    ]
+    return "".join(s + "~\n" for s in segments).encode()
+
+
+@pytest.mark.django_db
+def test_an_820_is_imported_and_a_truncated_one_refused(gl):
+    data = _820(["RMR*IV*INV-7**200.00*200.00", "DTM*003*20261101", "RMR*IV*INV-7SC**-10.00*-10.00"])
+    batch = run(data, "p.820")
+    assert batch.status == ImportStatus.IMPORTED, batch.errors
+    assert dict(RemittanceLine.objects.values_list("document_number", "line_type")) == {
+        "INV-7": "invoice",
+        "INV-7SC": "shortage",
+    }
+    Remittance.objects.all().delete()
+    ImportBatch.objects.all().delete()
+    RemittanceLine.objects.all().delete()
+    truncated = data[: data.index(b"SE*")]
+    refused = run(truncated, "t.820")
+    assert refused.status == ImportStatus.REFUSED and refused.errors
+    assert nothing_written()
+
+
+@pytest.mark.django_db
+def test_the_same_file_twice_is_refused_by_checksum(gl):
+    assert run(GOOD).status == ImportStatus.IMPORTED
+    again = run(GOOD, "copy.csv")
+    assert again.status == ImportStatus.REFUSED and "already imported" in again.errors[0]["message"]
+    assert Remittance.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_known_payment_is_refused_unless_imported_as_a_revision_which_supersedes_it(gl):
+    run(GOOD)
+    changed = GOOD.replace(b"(20.00),0.00,(20.00)", b"(20.00),0.00,(20.00) ").replace(
+        b"1,180.00", b"1,180.00"
+    )
+    refused = run(changed, "changed.csv")
+    assert refused.status == ImportStatus.REFUSED and "revision" in refused.errors[0]["message"]
+    revised = run(changed, "changed.csv", revision=True)
+    assert revised.status == ImportStatus.IMPORTED
+    old, new = Remittance.objects.order_by("revision")
+    assert (old.status, new.revision, new.supersedes_id) == (RemittanceStatus.SUPERSEDED, 2, old.pk)
+
+
+@pytest.mark.django_db
+def test_a_revision_of_a_posted_payment_is_refused_and_raises_settlement_drift(gl):
+    run(GOOD)
+    Remittance.objects.update(status=RemittanceStatus.POSTED)
+    refused = run(GOOD.replace(b"Shortage claim", b"Shortage claim!"), "rev.csv", revision=True)
+    assert refused.status == ImportStatus.REFUSED and "posted" in refused.errors[0]["message"]
+    case = ExceptionCase.objects.get(kind=ExceptionKind.SETTLEMENT_DRIFT)
+    assert "after it was posted" in case.message
+    assert Remittance.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_lines_that_do_not_add_up_to_the_payment_raise_settlement_drift_with_the_difference(gl):
+    data = GOOD.replace(b'"1,180.00"', b'"1,200.00"')
+    batch = run(data)
+    remittance = Remittance.objects.get()
+    assert remittance.drift == Decimal("20.00") and batch.summary["payments"][0]["drift"] == "20.00"
+    case = ExceptionCase.objects.get(kind=ExceptionKind.SETTLEMENT_DRIFT)
+    assert case.amount_at_risk == Decimal("20.00") and case.details["difference"] == "20.00"
+
+
+@pytest.mark.django_db
+def test_a_line_paying_more_than_its_netsuite_invoice_is_flagged(gl):
+    OpenInvoice.objects.create(
+        netsuite_id="1",
+        number="INV-A1",
+        amount=Decimal("1000.00"),
+        open_balance=Decimal("1000.00"),
+        customer_id="1001",
+    )
+    run(GOOD)
+    line = RemittanceLine.objects.get(document_number="INV-A1")
+    assert line.status == LineStatus.OVERPAID
+    case = ExceptionCase.objects.get(dedupe_key__contains="overpaid")
+    assert case.kind == ExceptionKind.SETTLEMENT_DRIFT and "INV-A1" in case.message
+
+
+@pytest.mark.django_db
+def test_an_unknown_line_raises_unmatched_remittance_line(gl):
+    data = csv_bytes("P5,2026-11-30,-3.00,USD,ZZTOP-77,2026-11-30,Mystery,-3.00,0,-3.00")
+    run(data)
+    line = RemittanceLine.objects.get()
+    assert (line.line_type, line.status) == ("unknown", LineStatus.UNKNOWN)
+    case = ExceptionCase.objects.get(kind=ExceptionKind.UNMATCHED_REMITTANCE_LINE)
+    assert case.subject_id == str(line.remittance.public_id) and "ZZTOP-77" in case.message
+
+
+@pytest.mark.django_db
+def test_the_command_prints_json_and_exits_non_zero_when_refused(gl, tmp_path):
+    path = tmp_path / "pay.csv"
+    path.write_bytes(GOOD)
+    out = io.StringIO()
+    call_command("import_remittance", str(path), "--json", stdout=out)
+    payload = json.loads(out.getvalue())
+    assert payload["payments"] == [
+        {
+            "payment_number": "P100",
+            "payment_date": "2026-11-30",
+            "amount": "1180.00",
+            "currency": "USD",
+            "line_count": 2,
+            "lines_total": "1180.00",
+            "drift": "0.00",
+        }
+    ]
+    assert payload["lines_by_type"] == {"invoice": 1, "shortage": 1}
+    with pytest.raises(CommandError, match="already imported"):
+        call_command("import_remittance", str(path), stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_parse_reports_several_payments_in_one_file(gl):
+    data = csv_bytes(
+        "P1,2026-11-30,10.00,USD,INV-1,2026-11-01,x,10.00,0,10.00",
+        "P2,2026-12-01,5.00,USD,INV-2,2026-11-01,x,5.00,0,5.00",
+    )
+    parsed = parse(data, "two.csv")
+    assert [(p.payment_number, p.amount, len(p.lines)) for p in parsed.payments] == [
+        ("P1", Decimal("10.00"), 1),
+        ("P2", Decimal("5.00"), 1),
+    ]
