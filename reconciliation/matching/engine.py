@@ -26,11 +26,12 @@ lookups, so the run is linear in lines + invoices. The bounds (``AMOUNT_BUCKET_S
 
 from __future__ import annotations
 
+import gc
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from itertools import combinations
 
 from .numbers import near_miss, normalise, strip_deduction_suffix
 from .types import (
@@ -50,6 +51,7 @@ from .types import (
     UnmatchedReason,
 )
 
+RULE_ORDER = {rule: i for i, rule in enumerate(Rule)}
 AMOUNT_BUCKET_SCAN = 256  # invoices of one amount looked at per line (rules 3b and 6)
 PO_GROUP_SCAN = 256  # invoices of one PO looked at per line (rules 4 and 5)
 
@@ -92,12 +94,8 @@ REVERSES = {
 }
 
 
-def _cents(amount: Decimal) -> int:
-    return int(amount.scaleb(2).to_integral_value())
-
-
 def _fmt(amount: Decimal) -> str:
-    return f"{amount:,.2f}".replace(",", "")
+    return f"{amount:.2f}"
 
 
 def _days(n: int) -> str:
@@ -123,9 +121,10 @@ class _Index:
         self.by_number: dict[str, list[OpenInvoiceIn]] = defaultdict(list)
         self.by_norm: dict[str, list[OpenInvoiceIn]] = defaultdict(list)
         self.by_po: dict[str, list[OpenInvoiceIn]] = defaultdict(list)
-        self.by_amount: dict[int, list[OpenInvoiceIn]] = defaultdict(list)
+        self.by_amount: dict[Decimal, list[OpenInvoiceIn]] = defaultdict(list)
         self.by_date: dict[date, list[OpenInvoiceIn]] = defaultdict(list)
-        ordered = sorted(invoices, key=lambda i: (i.date or date.min, i.number, str(i.key)))
+        # Candidate lists in (date, number) order, whatever order the caller loaded them in.
+        ordered = sorted(invoices, key=lambda i: (i.date or date.min, i.number))
         for inv in ordered:
             if inv.key in self.by_key:
                 raise ValueError(f"invoice {inv.number!r}: key {inv.key!r} appears twice")
@@ -141,16 +140,16 @@ class _Index:
                 self.by_norm[norm].append(inv)
             if inv.po_number:
                 self.by_po[normalise(inv.po_number)].append(inv)
-            self.by_amount[_cents(inv.open_balance)].append(inv)
+            self.by_amount[inv.open_balance].append(inv)
             if inv.amount != inv.open_balance:
-                self.by_amount[_cents(inv.amount)].append(inv)
+                self.by_amount[inv.amount].append(inv)
             if inv.date:
                 self.by_date[inv.date].append(inv)
 
     def amount_candidates(self, *amounts: Decimal) -> list[OpenInvoiceIn]:
         seen: dict[Key, OpenInvoiceIn] = {}
         for amount in amounts:
-            for inv in self.by_amount.get(_cents(amount), ())[:AMOUNT_BUCKET_SCAN]:
+            for inv in self.by_amount.get(amount, ())[:AMOUNT_BUCKET_SCAN]:
                 seen.setdefault(inv.key, inv)
         return list(seen.values())
 
@@ -361,17 +360,41 @@ class _Engine:
             return []
         gross = line.gross
         allowed = self.tolerance.allowed(gross)
-        candidates = [inv for inv in group[:PO_GROUP_SCAN] if 0 < self.balance[inv.key] < gross + allowed]
-        candidates = candidates[: self.config.max_combination_candidates]
-        proposals: list[MatchProposal] = []
+        low, high = gross - allowed, gross + allowed
+        candidates = [
+            (self.balance[inv.key], inv) for inv in group[:PO_GROUP_SCAN] if 0 < self.balance[inv.key] < high
+        ][: self.config.max_combination_candidates]
+        if len(candidates) < 2:
+            return []
+        candidates.sort(key=lambda c: c[0])  # ascending balances let the search stop early
+        values = [value for value, _ in candidates]
+        limit = self.config.max_suggestions
+        found: list[tuple[int, ...]] = []
+
+        def search(start: int, size: int, total: Decimal, chosen: tuple[int, ...]) -> None:
+            if size == 1:  # the last invoice: every value in [low − total, high − total], by bisection
+                first = bisect_left(values, low - total, start)
+                for k in range(first, bisect_right(values, high - total, start)):
+                    if len(found) < limit:
+                        found.append((*chosen, k))
+                return
+            for i in range(start, len(values) - size + 1):
+                if total + values[i] * size > high or len(found) >= limit:
+                    return  # every later pick is at least as large
+                search(i + 1, size - 1, total + values[i], (*chosen, i))
+
         for size in range(2, self.config.max_combination_size + 1):
-            for combo in combinations(candidates, size):
-                total = sum((self.balance[inv.key] for inv in combo), ZERO)
-                if abs(total - gross) <= allowed:
-                    proposals.append(self.combination(line, combo, total, where, confidence))
-                    if len(proposals) >= self.config.max_suggestions:
-                        return proposals
-        return proposals
+            search(0, size, ZERO, ())
+        return [
+            self.combination(
+                line,
+                [candidates[i][1] for i in picked],
+                sum((values[i] for i in picked), ZERO),
+                where,
+                confidence,
+            )
+            for picked in found
+        ]
 
     def combination(
         self,
@@ -522,7 +545,7 @@ class _Engine:
 
         def emit(position: int, rule: Rule, found: Iterable[MatchProposal]) -> None:
             for proposal in found:
-                proposals.append((position, list(Rule).index(rule), proposal))
+                proposals.append((position, RULE_ORDER[rule], proposal))
                 if proposal.status is Status.AUTO:
                     for allocation in proposal.allocations:
                         self.balance[allocation.invoice_key] -= allocation.consumed
@@ -601,4 +624,12 @@ def match(
     proposal, several alternative suggestions, or one ``Unmatched``.
     """
     config = config or EngineConfig()
-    return _Engine(_Index(invoices), config, _checked(lines)).run()
+    # The run allocates a few million small objects and creates no reference cycles: the cyclic
+    # collector would only rescan them again and again (it tripled the index build time).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _Engine(_Index(invoices), config, _checked(lines)).run()
+    finally:
+        if collecting:
+            gc.enable()
