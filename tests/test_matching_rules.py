@@ -24,6 +24,7 @@ from reconciliation.matching import (
     strip_deduction_suffix,
     tie_out,
 )
+from reconciliation.matching.numbers import compact
 
 D = Decimal
 OCT = date(2026, 10, 1)
@@ -237,6 +238,20 @@ def test_base_invoice_given_by_the_importer_and_found_after_normalising():
     assert proposal.rule is Rule.SUFFIX and proposal.invoice_keys == ("i1",) and proposal.confidence == 0.93
 
 
+def test_an_invoice_number_that_ends_like_a_suffix_is_still_paid_as_an_invoice():
+    # PO 01VK00PC gives invoice INV-01VK00PC; a suffix classifier reads the line as a price claim.
+    lines = [line("l1", "INV-01VK00PC", "98.00", discount="2.00", kind=LineType.PRICE_CLAIM)]
+    result = match(lines, [invoice("i1", "INV-01VK00PC", "100.00"), invoice("i2", "INV-01VK00", "500.00")])
+    proposal = only(result, "l1")
+    assert (
+        proposal.rule is Rule.EXACT_NUMBER
+        and proposal.invoice_keys == ("i1",)
+        and proposal.status is Status.AUTO
+    )
+    (tie,) = tie_out(lines, result.auto).values()
+    assert tie.ties and tie.matched == D("98.00") and tie.deductions == 0
+
+
 def test_deductions_not_tied_to_invoices_are_coded_by_type():
     result = match(
         [
@@ -425,3 +440,5 @@ def test_number_helpers():
     assert near_miss("INV1001", "INV101") == "one character more or less"
     assert near_miss("INV100123", "INV1001") == "truncated"
     assert near_miss("INV1001", "INV2002") == near_miss("AB", "ABCDEFG") == ""
+    assert compact(" inv-01wa01ny") == "INV01WA01NY"
+    assert near_miss(compact("INV-01WA0ENY"), compact("INV-01WA01NY")) == "one character differs"

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
-from .numbers import near_miss, normalise, strip_deduction_suffix
+from .numbers import compact, near_miss, normalise, strip_deduction_suffix
 from .types import (
     ZERO,
     Allocation,
@@ -297,9 +297,12 @@ class _Engine:
         norm = normalise(line.document_number)
         if not norm:
             return []
+        loose = compact(line.document_number)
         hits: list[tuple[OpenInvoiceIn, str]] = []
         for inv in self.index.amount_candidates(line.gross, line.invoice_amount):
-            if self.fits(line, inv) and (how := near_miss(norm, self.index.norm[inv.key])):
+            if not self.fits(line, inv):
+                continue
+            if how := near_miss(loose, compact(inv.number)) or near_miss(norm, self.index.norm[inv.key]):
                 hits.append((inv, how))
         if not hits:
             return []
@@ -528,6 +531,7 @@ class _Engine:
         unmatched: list[tuple[int, Unmatched]] = []
         payments: list[tuple[int, RemittanceLineIn]] = []
         deductions: list[tuple[int, RemittanceLineIn]] = []
+        by_number = self.index.by_number
         for position, line in enumerate(self.lines):
             if line.gross == 0 and line.amount_paid == 0:
                 unmatched.append(
@@ -538,6 +542,10 @@ class _Engine:
                         ),
                     )
                 )
+            elif line.amount_paid > 0 and line.line_type.is_deduction and line.document_number in by_number:
+                # The number is one of our invoices, the money comes in: a payment whose invoice
+                # number happens to end like a suffix (a PO ending in "PC"), misread as a claim.
+                payments.append((position, line))
             elif line.line_type.is_deduction or line.amount_paid < 0:
                 deductions.append((position, line))
             else:

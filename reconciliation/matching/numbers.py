@@ -24,6 +24,15 @@ def normalise(number: str) -> str:
     return _LEADING_ZEROS.sub("", _NOT_ALNUM.sub("", number.upper()))
 
 
+def compact(number: str) -> str:
+    """Upper case letters and digits only, zeros kept: the form typos are counted in.
+
+    Stripping zeros first would turn one wrong character into several (``INV-01WA01NY`` →
+    ``INV1WA1NY`` but ``INV-01WA0ENY`` → ``INV1WAENY``).
+    """
+    return _NOT_ALNUM.sub("", number.upper())
+
+
 def strip_deduction_suffix(document_number: str) -> str:
     """``INV1001SC`` / ``INV1001-SC`` / ``INV1001 (PC)`` → ``INV1001``; "" when there is no suffix."""
     upper = document_number.strip().upper()

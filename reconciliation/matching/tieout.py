@@ -46,11 +46,10 @@ def tie_out(lines: Iterable[RemittanceLineIn], proposals: Iterable[MatchProposal
         t = totals[line.payment_number]
         t["payment"] += line.amount_paid
         t["written_off"] += written_off[line.key]
-        if line.line_type.is_deduction or line.amount_paid < 0:
+        if not applied[line.key] and (line.line_type.is_deduction or line.amount_paid < 0):
             t["deductions"] += line.amount_paid
-            if applied[line.key]:
-                over[line.payment_number].append(line.key)  # a deduction is never applied as cash
             continue
+        # A payment line (or a line typed as a deduction that the engine applied as a payment).
         t["matched"] += applied[line.key]
         left = line.amount_paid - applied[line.key]
         if left < 0:
