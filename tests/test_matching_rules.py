@@ -274,7 +274,13 @@ def test_deductions_not_tied_to_invoices_are_coded_by_type():
 
 @pytest.mark.parametrize(
     ("document", "number"),
-    [("inv 1001", "INV-0001001"), ("  457 ", "0000457"), ("INV/1001", "inv1001"), ("000INV1001", "INV1001")],
+    [
+        ("inv 1001", "INV-0001001"),
+        ("  457 ", "0000457"),
+        ("INV/1001", "inv1001"),
+        ("000INV1001", "INV1001"),
+        ("INV{1001}", "INV1001"),
+    ],
 )
 def test_leading_zeros_spaces_case_and_separators(document, number):
     result = match([line("l1", document, "99.00")], [invoice("i1", number, "99.00")])

@@ -29,7 +29,7 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -244,19 +244,19 @@ class _Engine:
         )
 
     def by_number(
-        self, line: RemittanceLineIn, candidates: Sequence[OpenInvoiceIn], rule: Rule, head: str
+        self,
+        line: RemittanceLineIn,
+        candidates: Sequence[OpenInvoiceIn],
+        rule: Rule,
+        head: Callable[[OpenInvoiceIn], str],
     ) -> list[MatchProposal]:
         """A number found once settles against it; found several times, the amount decides."""
         if len(candidates) == 1:
-            return [
-                self.settle(
-                    line, candidates[0], rule, CONFIDENCE[rule], head.format(number=candidates[0].number)
-                )
-            ]
+            return [self.settle(line, candidates[0], rule, CONFIDENCE[rule], head(candidates[0]))]
         fitting = [inv for inv in candidates if self.fits(line, inv)]
         if len(fitting) == 1:
             inv = fitting[0]
-            return [self.settle(line, inv, rule, CONFIDENCE[rule] - 0.02, head.format(number=inv.number))]
+            return [self.settle(line, inv, rule, CONFIDENCE[rule] - 0.02, head(inv))]
         pool = fitting or list(candidates)
         return [
             self.settle(
@@ -264,7 +264,7 @@ class _Engine:
                 inv,
                 rule,
                 AMBIGUOUS_CONFIDENCE,
-                head.format(number=inv.number) + f" (one of {len(pool)} invoices with that number)",
+                head(inv) + f" (one of {len(pool)} invoices with that number)",
                 ambiguous=True,
             )
             for inv in pool[: self.config.max_suggestions]
@@ -277,7 +277,10 @@ class _Engine:
         if not candidates:
             return []
         return self.by_number(
-            line, candidates, Rule.EXACT_NUMBER, f"document {line.document_number} = invoice {{number}}"
+            line,
+            candidates,
+            Rule.EXACT_NUMBER,
+            lambda inv: f"document {line.document_number} = invoice {inv.number}",
         )
 
     def rule_normalised(self, line: RemittanceLineIn) -> list[MatchProposal]:
@@ -289,8 +292,10 @@ class _Engine:
             line,
             candidates,
             Rule.NORMALISED_NUMBER,
-            f"document {line.document_number!r} = invoice {{number}} once case, spaces, separators and"
-            f" leading zeros are ignored ({norm})",
+            lambda inv: (
+                f"document {line.document_number!r} = invoice {inv.number} once case, spaces,"
+                f" separators and leading zeros are ignored ({norm})"
+            ),
         )
 
     def rule_near(self, line: RemittanceLineIn) -> list[MatchProposal]:
