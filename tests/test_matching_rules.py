@@ -18,6 +18,7 @@ from reconciliation.matching import (
     Status,
     Tolerance,
     UnmatchedReason,
+    line_outcomes,
     match,
     near_miss,
     normalise,
@@ -448,3 +449,30 @@ def test_number_helpers():
     assert near_miss("INV1001", "INV2002") == near_miss("AB", "ABCDEFG") == ""
     assert compact(" inv-01wa01ny") == "INV01WA01NY"
     assert near_miss(compact("INV-01WA0ENY"), compact("INV-01WA01NY")) == "one character differs"
+
+
+def test_line_outcomes_give_one_object_per_line_in_input_order():
+    lines = [
+        line("twin", "PAYMENT 9", "250.00", day=4),
+        line("paid", "INV7", "98.00", discount="2.00"),
+        line("cb", "123VCBSINV", "-9.00", kind=LineType.CHARGEBACK),
+    ]
+    invoices = [
+        invoice("i1", "INV1", "250.00", day=3),
+        invoice("i2", "INV2", "250.00", day=4),
+        invoice("i7", "INV7", "100.00"),
+    ]
+    outcomes = line_outcomes(lines, match(lines, invoices))
+    assert [(o["document_number"], o["status"]) for o in outcomes] == [
+        ("PAYMENT 9", "suggested"),
+        ("INV7", "auto"),
+        ("123VCBSINV", "unmatched"),
+    ]
+    twin, paid, chargeback = outcomes
+    assert twin["invoices"][0]["invoice"] == "INV2"  # the nearer date first
+    assert [a["invoices"][0]["invoice"] for a in twin["alternatives"]] == ["INV1"]
+    assert paid["invoices"] == [
+        {"invoice": "INV7", "amount": "98.00", "discount": "2.00", "write_off": "0.00", "deduction": "0.00"}
+    ]
+    assert paid["payment_number"] == "P1" and paid["rule"] == "exact_number" and paid["alternatives"] == []
+    assert chargeback["reason"] == "not_invoice_linked" and chargeback["rule"] is None

@@ -2,7 +2,8 @@
 
 Pure Python over plain typed values (``types``): no Django, no database, no I/O. The wiring
 loads ``RemittanceLineIn`` / ``OpenInvoiceIn`` in bulk, calls ``match`` once and writes the
-``MatchProposal`` rows in bulk; ``tie_out`` checks a remittance (payment = matched + deductions
+``MatchProposal`` rows in bulk; ``line_outcomes`` gives the per-line objects of
+``automatch --json``; ``tie_out`` checks a remittance (payment = matched + deductions
 + unexplained variance).
 
 Why hand-written: record-linkage libraries (recordlinkage, dedupe, splink) score pairs of
@@ -15,7 +16,8 @@ and run 100,000 lines in seconds.
 """
 
 from .engine import CONFIDENCE, match
-from .numbers import near_miss, normalise, strip_deduction_suffix
+from .numbers import compact, near_miss, normalise, strip_deduction_suffix
+from .report import line_outcomes
 from .tieout import TieOut, tie_out
 from .types import (
     Allocation,
@@ -49,6 +51,8 @@ __all__ = [
     "Tolerance",
     "Unmatched",
     "UnmatchedReason",
+    "compact",
+    "line_outcomes",
     "match",
     "near_miss",
     "normalise",

@@ -257,5 +257,14 @@ class MatchResult:
     def suggested(self) -> tuple[MatchProposal, ...]:
         return tuple(p for p in self.proposals if p.status is Status.SUGGESTED)
 
+    def by_line(self) -> dict[Key, tuple[MatchProposal, ...]]:
+        """Line key → its proposals (one auto match, or suggestions best first)."""
+        grouped: dict[Key, list[MatchProposal]] = {}
+        for proposal in self.proposals:
+            for key in proposal.line_keys:
+                grouped.setdefault(key, []).append(proposal)
+        return {key: tuple(sorted(found, key=lambda p: -p.confidence)) for key, found in grouped.items()}
+
     def for_line(self, key: Key) -> tuple[MatchProposal, ...]:
+        """One line's proposals (a scan: use ``by_line`` for many lines)."""
         return tuple(p for p in self.proposals if key in p.line_keys)
