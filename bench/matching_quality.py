@@ -1,6 +1,6 @@
 """Match quality where the truth is known: a simulated year of Amazon remittances, with noise.
 
-Usage: .venv/bin/python bench/matching_quality.py [--days 430] [--seed 2026]
+Usage: .venv/bin/python bench/matching_quality.py [--days 430] [--seed 2026] [--workdir DIR]
 
 1. The Amazon simulator (``vendorsync/sandbox/amazon``) plays ``--days`` days of a vendor's life
    on a fixed clock (POs, ASNs, receipts short now and then, invoices, and the payment runs of
@@ -14,8 +14,9 @@ Usage: .venv/bin/python bench/matching_quality.py [--days 430] [--seed 2026]
    (CSV exports carry none; the 820 does), decoy open invoices of the same amount (one invoice in ten has
    one, a third of them on the same PO), and lines naming nothing whose amount equals an open invoice by coincidence.
 3. Lines are classified the way reference §10.4 says the importer will (suffix patterns; the
-   real classifier is issue 9's), then the engine runs once over the year in payment order
-   (equivalent to running after each import, since open balances are consumed in that order).
+   real classifier is issue 9's), then the engine runs once per remittance in payment order, as
+   the worker will after each import, each run starting from the open balances the earlier
+   runs' auto matches left.
 
 IN MEMORY: the import and the database are not wired to the engine yet. Prints the hit rate
 (lines auto-matched to the right invoice ÷ lines that name one), the suggestion and unmatched
@@ -32,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -47,6 +48,7 @@ django.setup()
 
 from reconciliation.matching import (  # noqa: E402
     LineType,
+    MatchResult,
     OpenInvoiceIn,
     RemittanceLineIn,
     Status,
@@ -113,8 +115,10 @@ def noisy_number(number: str, rng: random.Random) -> tuple[str, str]:
     return number, ""
 
 
-def simulate(days: int) -> AmazonSimulator:
-    workdir = Path(tempfile.mkdtemp(prefix="vs-matching-quality-"))
+def simulate(days: int, workdir: Path | None) -> AmazonSimulator:
+    """Seed a simulator (a no-op when ``workdir`` holds one seeded by an earlier run)."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="vs-matching-quality-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     simulator = AmazonSimulator(workdir / "amazon.sqlite3", clock=FixedClock(workdir / "clock.json"))
     simulator.seed(days=days)
     return simulator
@@ -233,19 +237,42 @@ def build(simulator: AmazonSimulator, rng: random.Random):
     return invoices, lines, truth
 
 
+def run_per_import(lines: list[RemittanceLineIn], invoices: list[OpenInvoiceIn]) -> MatchResult:
+    """The engine as the worker will run it: once after each import (one remittance), against the
+    open balances the earlier runs' auto matches left. Results are gathered into one."""
+    by_payment: dict[str, list[RemittanceLineIn]] = defaultdict(list)
+    for line in lines:
+        by_payment[line.payment_number].append(line)
+    order = sorted(by_payment, key=lambda number: (by_payment[number][0].payment_date, number))
+    proposals: list = []
+    unmatched: list = []
+    current = list(invoices)
+    for number in order:
+        result = match(by_payment[number], current)
+        proposals += result.proposals
+        unmatched += result.unmatched
+        remaining = result.remaining_open
+        current = [
+            inv if remaining[inv.key] == inv.open_balance else replace(inv, open_balance=remaining[inv.key])
+            for inv in current
+        ]
+    return MatchResult(tuple(proposals), tuple(unmatched), {inv.key: inv.open_balance for inv in current})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--days", type=int, default=430, help="days simulated (a year of payments needs ~430)"
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--workdir", type=Path, help="keep (or reuse) the simulated year here")
     args = parser.parse_args()
     started = time.perf_counter()
-    simulator = simulate(args.days)
+    simulator = simulate(args.days, args.workdir)
     simulated = time.perf_counter() - started
     invoices, lines, truth = build(simulator, random.Random(args.seed))
     started = time.perf_counter()
-    result = match(lines, invoices)
+    result = run_per_import(lines, invoices)
     elapsed = time.perf_counter() - started
 
     auto: dict[str, tuple] = {}
