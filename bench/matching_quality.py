@@ -295,7 +295,7 @@ def main() -> None:
 
     print("matching quality, in memory (import and database not wired yet)")
     print(
-        f"simulated {args.days} days in {simulated:.0f} s: {len(simulator.remittances())} remittances,"
+        f"simulated {args.days} days (ready in {simulated:.0f} s): {len(simulator.remittances())} remittances,"
         f" {len(lines):,} lines ({len(naming):,} name an invoice), {len(invoices):,} invoices incl. decoys;"
         f" engine {elapsed * 1000:.0f} ms"
     )

@@ -251,6 +251,11 @@ def test_an_invoice_number_that_ends_like_a_suffix_is_still_paid_as_an_invoice()
     )
     (tie,) = tie_out(lines, result.auto).values()
     assert tie.ties and tie.matched == D("98.00") and tie.deductions == 0
+    padded = match(
+        [line("l2", "INV-00001VK00PC", "100.00", kind=LineType.PRICE_CLAIM)],
+        [invoice("i1", "INV-01VK00PC", "100.00")],
+    )
+    assert only(padded, "l2").rule is Rule.NORMALISED_NUMBER
 
 
 def test_deductions_not_tied_to_invoices_are_coded_by_type():

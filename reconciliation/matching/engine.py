@@ -529,6 +529,13 @@ class _Engine:
             flags=flags,
         )
 
+    def names_invoice(self, line: RemittanceLineIn) -> bool:
+        """The whole document number is one of our invoice numbers (as written, or normalised)."""
+        return (
+            line.document_number in self.index.by_number
+            or normalise(line.document_number) in self.index.by_norm
+        )
+
     # ---- the run -----------------------------------------------------------------------------
 
     def run(self) -> MatchResult:
@@ -536,7 +543,6 @@ class _Engine:
         unmatched: list[tuple[int, Unmatched]] = []
         payments: list[tuple[int, RemittanceLineIn]] = []
         deductions: list[tuple[int, RemittanceLineIn]] = []
-        by_number = self.index.by_number
         for position, line in enumerate(self.lines):
             if line.gross == 0 and line.amount_paid == 0:
                 unmatched.append(
@@ -547,7 +553,7 @@ class _Engine:
                         ),
                     )
                 )
-            elif line.amount_paid > 0 and line.line_type.is_deduction and line.document_number in by_number:
+            elif line.amount_paid > 0 and line.line_type.is_deduction and self.names_invoice(line):
                 # The number is one of our invoices, the money comes in: a payment whose invoice
                 # number happens to end like a suffix (a PO ending in "PC"), misread as a claim.
                 payments.append((position, line))
