@@ -125,26 +125,33 @@ class _Index:
         self.by_date: dict[date, list[OpenInvoiceIn]] = defaultdict(list)
         # Candidate lists in (date, number) order, whatever order the caller loaded them in.
         ordered = sorted(invoices, key=lambda i: (i.date or date.min, i.number))
+        po_norm: dict[str, str] = {}  # several invoices per PO: normalise each PO once
+        # Locals, not attributes, in the loop: it runs once per invoice (250,000 in the bench).
+        by_key, norms, by_number, by_norm = self.by_key, self.norm, self.by_number, self.by_norm
+        by_po, by_amount, by_date = self.by_po, self.by_amount, self.by_date
         for inv in ordered:
-            if inv.key in self.by_key:
-                raise ValueError(f"invoice {inv.number!r}: key {inv.key!r} appears twice")
-            if not isinstance(inv.amount, Decimal) or not isinstance(inv.open_balance, Decimal):
-                raise TypeError(f"invoice {inv.number!r}: amount and open_balance must be Decimal")
-            if inv.open_balance < 0:
-                raise ValueError(f"invoice {inv.number!r}: open_balance {inv.open_balance} is negative")
-            self.by_key[inv.key] = inv
-            norm = normalise(inv.number)
-            self.norm[inv.key] = norm
-            self.by_number[inv.number].append(inv)
+            key, number, amount, open_balance = inv.key, inv.number, inv.amount, inv.open_balance
+            if key in by_key:
+                raise ValueError(f"invoice {number!r}: key {key!r} appears twice")
+            if type(amount) is not Decimal or type(open_balance) is not Decimal:
+                raise TypeError(f"invoice {number!r}: amount and open_balance must be Decimal")
+            if open_balance < ZERO:
+                raise ValueError(f"invoice {number!r}: open_balance {open_balance} is negative")
+            by_key[key] = inv
+            norm = norms[key] = normalise(number)
+            by_number[number].append(inv)
             if norm:
-                self.by_norm[norm].append(inv)
+                by_norm[norm].append(inv)
             if inv.po_number:
-                self.by_po[normalise(inv.po_number)].append(inv)
-            self.by_amount[inv.open_balance].append(inv)
-            if inv.amount != inv.open_balance:
-                self.by_amount[inv.amount].append(inv)
+                po = po_norm.get(inv.po_number)
+                if po is None:
+                    po = po_norm[inv.po_number] = normalise(inv.po_number)
+                by_po[po].append(inv)
+            by_amount[open_balance].append(inv)
+            if amount != open_balance:
+                by_amount[amount].append(inv)
             if inv.date:
-                self.by_date[inv.date].append(inv)
+                by_date[inv.date].append(inv)
 
     def amount_candidates(self, *amounts: Decimal) -> list[OpenInvoiceIn]:
         seen: dict[Key, OpenInvoiceIn] = {}

@@ -21,7 +21,10 @@ def normalise(number: str) -> str:
 
     ``" inv-0001001 "`` and ``"INV1001"`` both give ``"INV1001"``. Zeros inside a number stay.
     """
-    return _LEADING_ZEROS.sub("", _NOT_ALNUM.sub("", number.upper()))
+    upper = number.upper()
+    if not (upper.isascii() and upper.isalnum()):  # skip the regexes when they cannot change anything
+        upper = _NOT_ALNUM.sub("", upper)
+    return _LEADING_ZEROS.sub("", upper) if "0" in upper else upper
 
 
 def compact(number: str) -> str:
