@@ -481,3 +481,12 @@ def test_line_outcomes_give_one_object_per_line_in_input_order():
     ]
     assert paid["payment_number"] == "P1" and paid["rule"] == "exact_number" and paid["alternatives"] == []
     assert chargeback["reason"] == "not_invoice_linked" and chargeback["rule"] is None
+
+
+def test_config_refuses_nonsense():
+    with pytest.raises(ValueError, match="auto_accept_threshold"):
+        EngineConfig(auto_accept_threshold=1.5)
+    with pytest.raises(ValueError, match="combinations"):
+        EngineConfig(max_combination_size=1)
+    assert Tolerance(absolute=D("0.50"), percent=D("1")).allowed(D("200.00")) == D("2.00")
+    assert Tolerance(absolute=D("0.50"), percent=D("1")).allowed(D("20.00")) == D("0.50")
