@@ -490,3 +490,13 @@ def test_config_refuses_nonsense():
         EngineConfig(max_combination_size=1)
     assert Tolerance(absolute=D("0.50"), percent=D("1")).allowed(D("200.00")) == D("2.00")
     assert Tolerance(absolute=D("0.50"), percent=D("1")).allowed(D("20.00")) == D("0.50")
+
+
+def test_work_per_line_is_bounded_when_many_invoices_share_an_amount_or_a_po():
+    invoices = [invoice(f"i{n}", f"INV{n}", "50.00", po="BIG", day=1 + n % 28) for n in range(2000)]
+    result = match([line("l1", "UNKNOWN REF", "50.00", po="BIG", day=3)], invoices)
+    proposals = result.for_line("l1")
+    # PO + amount finds many: a handful of suggestions, none auto, nothing consumed.
+    assert 1 <= len(proposals) <= EngineConfig().max_suggestions
+    assert all(p.status is Status.SUGGESTED and Flag.AMBIGUOUS in p.flags for p in proposals)
+    assert all(balance == D("50.00") for balance in result.remaining_open.values())

@@ -6,6 +6,13 @@ loads ``RemittanceLineIn`` / ``OpenInvoiceIn`` in bulk, calls ``match`` once and
 ``automatch --json``; ``tie_out`` checks a remittance (payment = matched + deductions
 + unexplained variance).
 
+Wiring it (issue 10's database half): per vendor code and currency, after each import, pass the
+lines not yet matched and every open invoice (open balance net of matches already stored), plus
+the closed invoices those lines name (their numbers, and base numbers with the suffix stripped,
+looked up exactly and normalised) with open balance 0. Store auto proposals as matches and
+suggestions as pending candidates; ``MatchResult.remaining_open`` is each invoice's balance after
+the auto matches. Accepting a suggestion later must re-check the balance it consumes.
+
 Why hand-written: record-linkage libraries (recordlinkage, dedupe, splink) score pairs of
 records by similarity and need training or blocking set-up; they have no notion of an open
 balance that is consumed as payments are applied, of partial payments across remittances, of
