@@ -16,29 +16,9 @@ from django.utils import timezone
 
 from vendorsync import flows
 from vendorsync.filters import AGE_BUCKETS, age_bounds
-from vendorsync.models import OPEN_STATUSES, ExceptionCase, OutboxMessage, OutboxState, SyncRun, Team
+from vendorsync.models import OPEN_STATUSES, ExceptionCase, OutboxMessage, OutboxState, Team
 from vendorsync.roles import ROLE_PERMISSIONS
 from vendorsync.words import team_label
-
-
-def team_overview(*, team: str) -> dict[str, Any]:
-    """A team's open exceptions by kind, its most recent cases and its flows' latest sync runs."""
-    open_cases = ExceptionCase.objects.open().filter(owner_team=team)
-    labels = dict(ExceptionCase._meta.get_field("kind").choices)
-    by_kind = [
-        {"kind": row["kind"], "label": labels.get(row["kind"], row["kind"]), "n": row["n"]}
-        for row in open_cases.values("kind").annotate(n=Count("id")).order_by("-n", "kind")
-    ]
-    team_flows = [flow.name for flow in flows.all_flows() if flow.owner_team == team]
-    return {
-        "team": team,
-        "team_label": team_label(team),
-        "open_total": sum(row["n"] for row in by_kind),
-        "by_kind": by_kind,
-        "recent": list(open_cases.select_related("assignee")[:10]),
-        "runs": list(SyncRun.objects.filter(flow__in=team_flows)[:10]),
-        "flow_count": len(team_flows),
-    }
 
 
 def week_windows(*, weeks: int = 8, now: datetime | None = None) -> list[tuple[date, date]]:
