@@ -1,4 +1,23 @@
+from importlib import import_module
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def seed_default_tables(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """Seed the classification rules and header mappings into EMPTY tables (idempotent).
+
+    Migration 0002 seeds them once; this puts them back after anything that empties whole tables
+    (a test database flush emits post_migrate too), and never touches a table an admin has edited.
+    """
+    from django.apps import apps
+
+    rules = apps.get_model("reconciliation", "ClassificationRule").objects.using(using)
+    headers = apps.get_model("reconciliation", "HeaderMapping").objects.using(using)
+    if rules.exists() or headers.exists():
+        return
+    import_module("reconciliation.migrations.0002_seed_rules_and_headers").seed(apps, None)
 
 
 class ReconciliationConfig(AppConfig):
@@ -8,3 +27,5 @@ class ReconciliationConfig(AppConfig):
     def ready(self) -> None:
         # Registers gl-accounts, ar, remittances and remittance-files with the sync-flow registry.
         from reconciliation import flows  # noqa: F401
+
+        post_migrate.connect(seed_default_tables, sender=self, dispatch_uid="reconciliation.seed_defaults")
