@@ -320,4 +320,4 @@ def test_static_files_and_the_favicon_are_served_without_debug(client, settings)
     assert client.get("/static/css/app.css").status_code == 200
     assert client.get("/static/js/app.js").status_code == 200
     response = client.get("/favicon.ico")
-    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+    assert response.status_code == 302 and response["Location"].endswith("favicon.svg")

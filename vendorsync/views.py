@@ -16,6 +16,7 @@ from django.core.exceptions import FieldError, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -63,6 +64,17 @@ def _default_queue_query(user: Any) -> dict[str, str]:
 
 def _default_queue_url(user: Any) -> str:
     return f"{reverse('exceptions')}?{urlencode(_default_queue_query(user))}"
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says.
+
+    The static URL is looked up per request: at import time the production manifest may not exist yet
+    (``check --deploy`` and ``collectstatic`` import the URLs before any file is collected), and a
+    temporary redirect lets the hashed name change with the file.
+    """
+    return redirect(static("favicon.svg"))
 
 
 @login_required
