@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +44,9 @@ class Shipment(models.Model):
     netsuite_fulfilment_id = models.CharField(max_length=30, unique=True)
     netsuite_fulfilment_number = models.CharField(max_length=40, blank=True)
     fulfilment_status = models.CharField(max_length=20, blank=True, help_text="Picked | Packed | Shipped")
-    fulfilment = models.JSONField(default=dict, blank=True, help_text="The fulfilment as last read.")
+    fulfilment = models.JSONField(
+        default=dict, blank=True, encoder=DjangoJSONEncoder, help_text="The fulfilment as last read."
+    )
     status = models.CharField(
         max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PICKED, db_index=True
     )

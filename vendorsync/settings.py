@@ -349,7 +349,10 @@ ORDERS_ASN_CHANNEL = env_choice("VENDORSYNC_ASN_CHANNEL", "api", {"api", "edi"})
 ORDERS_INVOICE_CHANNEL = env_choice("VENDORSYNC_INVOICE_CHANNEL", "api", {"api", "edi"})
 # "transform": we create the NetSuite invoice from the sales order; "netsuite": the account
 # invoices in NetSuite itself and we take that invoice (matched by PO number and total).
-ORDERS_INVOICE_SOURCE = env_choice("VENDORSYNC_INVOICE_SOURCE", "transform", {"transform", "netsuite"})
+# The sandbox warehouse invoices each fulfilment itself, so the sandbox defaults to "netsuite".
+ORDERS_INVOICE_SOURCE = env_choice(
+    "VENDORSYNC_INVOICE_SOURCE", "netsuite" if SANDBOX else "transform", {"transform", "netsuite"}
+)
 # po_expiring is raised this many hours before a PO's ship window ends with lines still open.
 ORDERS_PO_EXPIRING_HOURS = env_int("VENDORSYNC_PO_EXPIRING_HOURS", 48, minimum=1)
 # Ship-from party id (warehouse code agreed with Amazon) and its name on the 856.

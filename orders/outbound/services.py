@@ -38,6 +38,7 @@ from orders.outbound_models import (
     Shipment,
     ShipmentStatus,
 )
+from vendorsync.models import OutboxMessage
 from vendorsync.roles import perm
 from vendorsync.services import audit_record, outbox_enqueue
 
@@ -505,12 +506,15 @@ def invoice_netsuite_created(*, invoice: Invoice, netsuite_id: str, number: str)
         locked.number = number
         locked.status = InvoiceStatus.QUEUED
         locked.save(update_fields=["netsuite_id", "number", "status"])
-        outbox_enqueue(
-            target="amazon",
-            operation=INVOICE_OPERATION,
-            external_key=f"AMZ-INVSUB-{locked.external_id}",
-            payload={"invoice": str(locked.public_id)},
-        )
+        key = f"AMZ-INVSUB-{locked.external_id}"
+        # Once per invoice, even when NetSuite's answer is learnt twice (lookup after a retry).
+        if not OutboxMessage.objects.filter(external_key=key).exists():
+            outbox_enqueue(
+                target="amazon",
+                operation=INVOICE_OPERATION,
+                external_key=key,
+                payload={"invoice": str(locked.public_id)},
+            )
         audit_record(
             actor=None,
             action="invoice.netsuite_created",
