@@ -12,3 +12,4 @@ class OrdersConfig(AppConfig):
         # Orders out (issue 8): fulfilments, shipments, invoices, receipts, po-window.
         from orders.outbound import flows as outbound_flows  # noqa: F401
         from orders.outbound import handlers as outbound_handlers  # noqa: F401
+        from orders.outbound import views as outbound_views  # noqa: F401  (registers the XLSX exports)
