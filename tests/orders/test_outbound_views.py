@@ -14,12 +14,15 @@ from openpyxl import load_workbook
 from orders.outbound import services
 from orders.outbound.services import Package
 from orders.outbound_models import Shipment, ShipmentStatus
-from tests.orders.test_outbound_model import NOW, build, fulfilment, item_id, po, sscc  # noqa: F401
+from tests.orders import test_outbound_model as model
+from tests.orders.test_outbound_model import NOW, build, fulfilment, item_id, sscc
+
+po = model.po  # the fixture: one PO with two accepted lines
 
 pytestmark = pytest.mark.django_db
 
 
-def many(po, count: int) -> list[Shipment]:  # noqa: F811
+def many(po, count: int) -> list[Shipment]:
     shipments = []
     for n in range(count):
         f = fulfilment(
@@ -34,7 +37,7 @@ def many(po, count: int) -> list[Shipment]:  # noqa: F811
 
 
 @pytest.mark.parametrize("rows", [3, 10])
-def test_shipment_list_keeps_its_query_budget(client, personas, django_assert_max_num_queries, po, rows):  # noqa: F811
+def test_shipment_list_keeps_its_query_budget(client, personas, django_assert_max_num_queries, po, rows):
     po.lines.update(accepted_quantity=100)
     many(po, rows)
     client.force_login(personas["ops"])
@@ -46,7 +49,7 @@ def test_shipment_list_keeps_its_query_budget(client, personas, django_assert_ma
 
 def test_shipment_detail_shows_tree_ssccs_weights_and_problems(
     client, personas, django_assert_max_num_queries, po
-):  # noqa: F811
+):
     packages = list(fulfilment().packages)
     packages[3] = replace(packages[3], weight=None)
     shipment, _ = build(po, fulfilment(packages=tuple(packages)))
@@ -63,7 +66,7 @@ def test_shipment_detail_shows_tree_ssccs_weights_and_problems(
     assert denied.status_code == 403
 
 
-def test_shipments_and_invoices_export_to_xlsx(client, personas, po):  # noqa: F811
+def test_shipments_and_invoices_export_to_xlsx(client, personas, po):
     shipment, _ = build(po)
     Shipment.objects.filter(pk=shipment.pk).update(status=ShipmentStatus.ACCEPTED)
     invoice = services.invoice_create(shipment=shipment, invoice_date=NOW.date(), source="netsuite")
