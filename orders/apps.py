@@ -13,3 +13,6 @@ class OrdersConfig(AppConfig):
         from orders.outbound import flows as outbound_flows  # noqa: F401
         from orders.outbound import handlers as outbound_handlers  # noqa: F401
         from orders.outbound import views as outbound_views  # noqa: F401  (registers the XLSX exports)
+        from orders.outbound.health import register as register_outbound_health
+
+        register_outbound_health()

@@ -340,3 +340,20 @@ def test_window_end_with_an_unsent_asn_needs_a_decision(po, settings):
     assert "not yet confirmed" in case.message
     assert not OutboxMessage.objects.filter(operation="salesorder.close_lines").exists()
     assert Container.objects.filter(shipment__purchase_order=po).count() == 4
+
+
+def test_asn_acceptance_rate_and_the_window_audit_check(po):
+    from orders.outbound.health import asn_acceptance_rate, pos_closing_with_open_lines
+    from vendorsync.health import dashboard_metrics
+
+    assert asn_acceptance_rate().value == "—"
+    shipment, _ = build(po)
+    services.shipment_submitted(shipment=shipment, transaction_id="T1")
+    services.shipment_record_outcome(
+        shipment=shipment, status="Failure", errors=[{"code": "X", "message": "no"}]
+    )
+    assert asn_acceptance_rate().value == "0.0 %"
+    assert next(m for m in dashboard_metrics() if m["key"] == "asn_acceptance_rate")["available"]
+    PurchaseOrder.objects.filter(pk=po.pk).update(ship_window_end=datetime.now(UTC) + timedelta(hours=1))
+    result = pos_closing_with_open_lines()
+    assert result.count == 1 and po.number in result.examples[0]
