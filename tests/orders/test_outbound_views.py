@@ -80,3 +80,17 @@ def test_shipments_and_invoices_export_to_xlsx(client, personas, po):
     assert rows[1][0] == "INV9" and Decimal(str(rows[1][4])) == Decimal("65.00")
     detail = client.get(invoice.get_absolute_url())
     assert b"65.00" in detail.content and b"INV9" in detail.content
+
+
+def test_po_and_shipment_pages_predict_the_shortage_from_receipts(client, personas, po):
+    shipment, _ = build(po)
+    Shipment.objects.filter(pk=shipment.pk).update(status=ShipmentStatus.ACCEPTED)
+    invoice = services.invoice_create(shipment=shipment, invoice_date=NOW.date(), source="netsuite")
+    assert invoice is not None
+    services.po_lines_received(po=po, received={"1": 8, "2": 6})
+    client.force_login(personas["finance"])
+    body = client.get(po.get_absolute_url()).content.decode()
+    assert "Predicted shortage claims" in body and shipment.shipment_identifier in body
+    assert "<td>10</td><td>8</td><td>2</td>" in body.replace("\n", "")
+    detail = client.get(shipment.get_absolute_url()).content.decode()
+    assert '<span class="status-bad">2</span>' in detail
