@@ -157,3 +157,91 @@ def test_receipts_and_window_close(shipped, settings):
 def test_sscc_is_stored_once_per_container():
     assert Container._meta.get_field("sscc").db_index
     assert PurchaseOrder
+
+
+def test_asn_by_856_into_the_outbound_folder_and_a_997_closes_the_loop(sandbox, relay, settings):
+    from datetime import UTC, datetime
+
+    from tests.edi.support import pyx12_check
+    from vendorsync.edi import (
+        ControlNumbers,
+        FunctionalAcknowledgement,
+        OutboundEnvelope,
+        TransactionResponse,
+        parse_interchanges,
+        read_ship_notices,
+        write_997,
+    )
+
+    settings.ORDERS_ASN_CHANNEL = "edi"
+    full_cycle(relay)
+    ship(invoice=False)
+    run("fulfilments")
+    run("shipments")
+    relay()
+    sent = [s for s in ours() if s.status == ShipmentStatus.SUBMITTED]
+    assert sent and all(s.channel == "edi" and s.edi_file for s in sent)
+    shipment = sent[0]
+    text = (sandbox / "edi" / "outbound" / shipment.edi_file).read_text()
+    assert pyx12_check(text)[0] == []
+    [notice] = read_ship_notices(text)
+    ssccs = {c.sscc for order in notice.orders for c in order.cartons}
+    assert ssccs == {"00" + c.sscc for c in shipment.containers.all()}
+    [interchange] = parse_interchanges(text)
+    [group] = interchange.groups
+    answer = FunctionalAcknowledgement(
+        functional_id="SH",
+        group_control_number=group.header.control_number,
+        version="005010",
+        transactions=(TransactionResponse("856", group.transactions[0].control_number, "A"),),
+        group_status="A",
+        included=1,
+        received=1,
+        accepted=1,
+    )
+    inbound = sandbox / "edi" / "inbound"
+    inbound.mkdir(parents=True, exist_ok=True)
+    (inbound / "997_asn.edi").write_text(
+        write_997(
+            answer,
+            envelope=OutboundEnvelope(sender_id="AMAZON", receiver_id="VENDORSYNC", test=True),
+            control_numbers=ControlNumbers(901, 901, 1),
+            at=datetime(2026, 11, 21, tzinfo=UTC),
+        )
+    )
+    run("orders")  # the orders flow leaves 997s for 856s alone
+    assert (inbound / "997_asn.edi").exists()
+    run("shipments")
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.ACCEPTED
+    assert (inbound / "done" / "997_asn.edi").exists()
+
+
+def test_window_close_closes_unshipped_sales_order_lines_in_netsuite(sandbox, relay):
+    from datetime import timedelta
+
+    full_cycle(relay)
+    po = (
+        PurchaseOrder.objects.filter(acknowledgements__status="accepted", lines__accepted_quantity__gt=0)
+        .exclude(netsuite_sales_order_id="")
+        .first()
+    )
+    PurchaseOrder.objects.filter(pk=po.pk).update(ship_window_end=SimClock().now() - timedelta(hours=1))
+    run("po-window")
+    relay()
+    with connections.netsuite_client() as client:
+        record = client.get("salesOrder", po.netsuite_sales_order_id, expand_sub_resources=True)
+    accepted = {ln.sequence for ln in po.lines.filter(accepted_quantity__gt=0)}
+    closed = {str(ln["custcol_amz_po_line"]) for ln in record["item"]["items"] if ln.get("isClosed")}
+    assert accepted and accepted <= closed
+    run("po-window")  # nothing left open: nothing more to close
+    assert (
+        OutboxMessage.objects.filter(
+            operation="salesorder.close_lines", payload__purchase_order=str(po.public_id)
+        ).count()
+        == 1
+    )
+    # The warehouse no longer ships closed lines.
+    ship(invoice=False)
+    run("fulfilments")
+    assert not Shipment.objects.filter(purchase_order=po).exists()
