@@ -128,6 +128,9 @@ class ContainerItem(models.Model):
     quantity = models.PositiveIntegerField()
     lot_number = models.CharField(max_length=40, blank=True)
     expiry_date = models.DateField(null=True, blank=True)
+    due_diligence_reference = models.CharField(
+        max_length=60, blank=True, help_text="EUDR due-diligence statement (regulationReferences)."
+    )
 
     class Meta:
         ordering = ["container", "id"]

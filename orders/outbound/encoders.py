@@ -75,6 +75,9 @@ def _dimensions(container: Container) -> api.Dimensions | None:
 def _details(line: PurchaseOrderLine, item: ContainerItem | None, po_number: str) -> api.ItemDetails:
     return api.ItemDetails(
         purchase_order_number=po_number,
+        regulation_references=api.RegulationReferences(due_diligence_reference=item.due_diligence_reference)
+        if item and item.due_diligence_reference
+        else None,
         lot_number=(item.lot_number or None) if item else None,
         expiry=api.Expiry(
             expiry_date=datetime(
@@ -107,7 +110,7 @@ def to_shipment_confirmation(shipment: Shipment, *, at: datetime) -> api.Shipmen
                 item_reference=tree.reference[item.po_line_id],
                 shipped_quantity=api.ItemQuantity(item.quantity, "Eaches", 1),
                 item_details=_details(item.po_line, item, po)
-                if (item.lot_number or item.expiry_date)
+                if (item.lot_number or item.expiry_date or item.due_diligence_reference)
                 else None,
             )
             for item in tree.items.get(container.pk, [])
@@ -163,6 +166,19 @@ def to_shipment_confirmation(shipment: Shipment, *, at: datetime) -> api.Shipmen
         ),
         cartons=cartons,
         pallets=pallets,
+        import_details=_import_details(shipment),
+    )
+
+
+def _import_details(shipment: Shipment) -> api.ShipmentImportDetails | None:
+    """Direct-import POs: the PO's method of payment and containers, echoed on the ASN."""
+    details = shipment.import_details or {}
+    if not details:
+        return None
+    return api.ShipmentImportDetails(
+        method_of_payment=details.get("method_of_payment") or None,
+        import_containers=details.get("import_containers") or None,
+        handling_instructions=details.get("shipping_instructions") or None,
     )
 
 

@@ -71,6 +71,7 @@ class Package:
     kind: str = ContainerKind.CARTON  # custrecord_container_type: carton | pallet
     parent_sscc: str = ""  # custrecord_parent_sscc: the pallet a carton sits on
     contents: tuple[tuple[str, int, str, date | None], ...] = ()  # (sku, units, lot, expiry)
+    due_diligence: dict[str, str] = field(default_factory=dict, compare=False)  # sku → EUDR DDS reference
     dimensions: tuple[Decimal, Decimal, Decimal] | None = None
 
 
@@ -116,7 +117,10 @@ def parse_fulfilment(record: Mapping[str, Any]) -> Fulfilment:
     for number, pkg in enumerate(items("package"), start=1):
         description = str(pkg.get("packageDescr") or "")
         contents: list[tuple[str, int, str, date | None]] = []
+        due_diligence: dict[str, str] = {}
         for entry in pkg.get("custrecord_contents") or []:
+            if entry.get("dds"):
+                due_diligence[str(entry.get("sku", ""))] = str(entry["dds"])[:60]
             expiry = entry.get("expiry")
             contents.append(
                 (
@@ -141,6 +145,7 @@ def parse_fulfilment(record: Mapping[str, Any]) -> Fulfilment:
                 kind=str(pkg.get("custrecord_container_type", ContainerKind.CARTON) or "").lower(),
                 parent_sscc=str(pkg.get("custrecord_parent_sscc") or "").strip(),
                 contents=tuple(contents),
+                due_diligence=due_diligence,
                 dimensions=tuple(dims) if all(d is not None for d in dims) else None,  # type: ignore[arg-type]
             )
         )
@@ -253,7 +258,12 @@ def shipment_build(
                 if line is None or units <= 0:
                     continue  # unknown contents: the contents rule reports the carton
                 ContainerItem.objects.create(
-                    container=container, po_line=line, quantity=units, lot_number=lot[:40], expiry_date=expiry
+                    container=container,
+                    po_line=line,
+                    quantity=units,
+                    lot_number=lot[:40],
+                    expiry_date=expiry,
+                    due_diligence_reference=package.due_diligence.get(sku, ""),
                 )
         for container, parent in pending_parent:
             if parent in by_sscc:

@@ -357,3 +357,24 @@ def test_asn_acceptance_rate_and_the_window_audit_check(po):
     PurchaseOrder.objects.filter(pk=po.pk).update(ship_window_end=datetime.now(UTC) + timedelta(hours=1))
     result = pos_closing_with_open_lines()
     assert result.count == 1 and po.number in result.examples[0]
+
+
+def test_import_details_and_regulation_references_are_encoded_and_valid_for_the_model(po):
+    from vendorsync.sandbox.amazon import shipment_model
+
+    PurchaseOrder.objects.filter(pk=po.pk).update(
+        import_details={"method_of_payment": "PrepaidBySeller", "import_containers": "1-40'HC"}
+    )
+    po.refresh_from_db()
+    packages = list(fulfilment().packages)
+    packages[3] = replace(packages[3], due_diligence={"SKU-B": "25FRXYZ123"})
+    shipment, problems = build(po, fulfilment(packages=tuple(packages)))
+    assert not problems
+    document = codec.shipment_confirmation_to_json(encoders.to_shipment_confirmation(shipment, at=NOW))
+    assert document["importDetails"] == {"methodOfPayment": "PrepaidBySeller", "importContainers": "1-40'HC"}
+    loose = document["cartons"][2]["items"][0]["itemDetails"]
+    assert loose["regulationReferences"] == {"dueDiligenceReference": "25FRXYZ123"}
+    assert shipment_model.check(document, "ShipmentConfirmation", "shipmentConfirmations[0]") == []
+    document["cartons"][2]["items"][0]["itemDetails"]["regulationReferences"]["ddsNumber"] = "x"
+    [problem] = shipment_model.check(document, "ShipmentConfirmation", "s")
+    assert "s.cartons[2].items[0].itemDetails.regulationReferences.ddsNumber" in problem["message"]
