@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -462,7 +463,7 @@ def invoice_create(*, shipment: Shipment, invoice_date: date, source: str) -> In
             invoice_date=invoice_date,
             currency=po.currency or "USD",
             total=total,
-            channel=locked.channel,
+            channel=getattr(settings, "ORDERS_INVOICE_CHANNEL", "api"),
             status=InvoiceStatus.NETSUITE,
         )
         for ln in lines:

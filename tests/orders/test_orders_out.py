@@ -245,3 +245,25 @@ def test_window_close_closes_unshipped_sales_order_lines_in_netsuite(sandbox, re
     ship(invoice=False)
     run("fulfilments")
     assert not Shipment.objects.filter(purchase_order=po).exists()
+
+
+def test_invoice_by_810_carries_the_netsuite_number(shipped, settings, sandbox):
+    from tests.edi.support import pyx12_check
+    from vendorsync.edi import read_invoices
+
+    relay = shipped
+    settings.ORDERS_INVOICE_CHANNEL = "edi"
+    run("shipments")
+    relay()
+    SimClock().advance(seconds=60)
+    run("shipments")
+    run("invoices")
+    relay()
+    relay()
+    invoice = Invoice.objects.filter(status=InvoiceStatus.SUBMITTED, channel="edi").first()
+    assert invoice is not None and invoice.edi_file and invoice.number
+    text = (sandbox / "edi" / "outbound" / invoice.edi_file).read_text()
+    assert pyx12_check(text)[0] == []
+    [read] = read_invoices(text)
+    assert read.invoice_number == invoice.number and read.total_amount == invoice.total
+    assert read.purchase_order_number == invoice.purchase_order.number
