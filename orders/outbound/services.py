@@ -321,7 +321,7 @@ def shipment_queue(*, shipment: Shipment, actor: Any = None) -> Shipment:
         locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
         if locked.status != ShipmentStatus.READY:
             return locked
-        attempt = locked.errors and len(locked.errors) or 0
+        attempt = len(locked.errors)  # a resend after a rejection gets a new delivery
         locked.status = ShipmentStatus.QUEUED
         locked.save(update_fields=["status"])
         outbox_enqueue(
