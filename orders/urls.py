@@ -1,6 +1,7 @@
 from django.urls import path
 
 from orders import views
+from orders.outbound import views as outbound_views
 
 app_name = "orders"
 urlpatterns = [
@@ -17,4 +18,10 @@ urlpatterns = [
         views.cross_reference_delete,
         name="cross_reference_delete",
     ),
+    # Orders out (issue 8)
+    path("shipments/", outbound_views.shipment_list, name="shipments"),
+    path("shipments/<uuid:public_id>/", outbound_views.shipment_detail, name="shipment_detail"),
+    path("shipments/<uuid:public_id>/recheck/", outbound_views.shipment_recheck, name="shipment_recheck"),
+    path("invoices/", outbound_views.invoice_list, name="invoices"),
+    path("invoices/<uuid:public_id>/", outbound_views.invoice_detail, name="invoice_detail"),
 ]

@@ -125,6 +125,8 @@ ENTRIES: dict[str, RunbookEntry] = {
             fix=(
                 "Correct the packages on the NetSuite fulfilment (label, weight, contents).",
                 "Press Re-run: the shipments sync rebuilds and revalidates the ASN before anything is sent.",
+                "If it keeps happening, ask the NetSuite administrator for the fulfilment guard script "
+                "(see 'NetSuite-side guard' at the end of this runbook).",
             ),
             resolves="Automatically when the rebuilt ASN validates.",
         ),
@@ -329,4 +331,33 @@ def render_markdown() -> str:
             f"**When it closes.** {entry.resolves}",
             "",
         ]
+    lines += NETSUITE_GUARD
     return "\n".join(lines)
+
+
+# Orders out (issue 8): the guard that stops bad package data at its source. It runs inside
+# NetSuite, so it is the account administrator's to install; VendorSync checks again regardless.
+NETSUITE_GUARD = [
+    "## NetSuite-side guard: no fulfilment ships without weights and SSCCs",
+    "",
+    "VendorSync checks every fulfilment while it is still picked or packed (the `fulfilments` sync) and",
+    "again before the ASN is sent, but the cheapest fix is to stop a bad fulfilment from being marked",
+    "Shipped at all. That is a NetSuite script, installed by the account's administrator (not by",
+    "VendorSync):",
+    "",
+    "1. Customization → Scripting → Scripts → New: a *User Event* script (SuiteScript 2.1) deployed on",
+    "   *Item Fulfillment*, event types Create and Edit, executing for all roles.",
+    "2. In `beforeSubmit`, when `shipstatus` is `C` (Shipped) and the customer is an Amazon vendor code",
+    "   (external id `AMZ-VC-…`), loop over the `package` sublist and throw an error (which blocks the",
+    "   save and shows the message to the warehouse user) when a package has no `packageweight` > 0,",
+    "   when `packagecartonnumber` is not 18 digits (or 20 starting `00`) with a valid GS1 mod-10 check",
+    "   digit, or when two packages of the fulfilment carry the same SSCC.",
+    "3. Optionally require `custrecord_container_type` (carton/pallet) and, for pallets, that cartons",
+    "   name their pallet in `custrecord_parent_sscc`; package contents go in `packagedescr` as",
+    "   `SKU x units` or in `custrecord_contents`.",
+    "4. Test in the sandbox account with a package without weight: the save must fail with the message.",
+    "",
+    "The script cannot see SSCCs used by earlier shipments; VendorSync's `sscc_duplicate` rule covers",
+    "that, and an `asn_blocked` case names the carton and the rule whenever a check fails.",
+    "",
+]

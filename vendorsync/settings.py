@@ -343,6 +343,21 @@ ORDERS_PRICE_TOLERANCE_PERCENT = env_decimal(
 )
 # The first orders sync (no cursor yet) reads POs created or changed this many days back.
 ORDERS_INITIAL_LOOKBACK_DAYS = env_int("VENDORSYNC_ORDERS_LOOKBACK_DAYS", 7, minimum=1)
+# --- Orders out (issue 8) ---------------------------------------------------------------------------
+# Send ASNs by the Shipments API or as EDI 856 files; invoices by the Invoices API or as 810 files.
+ORDERS_ASN_CHANNEL = env_choice("VENDORSYNC_ASN_CHANNEL", "api", {"api", "edi"})
+ORDERS_INVOICE_CHANNEL = env_choice("VENDORSYNC_INVOICE_CHANNEL", "api", {"api", "edi"})
+# "transform": we create the NetSuite invoice from the sales order; "netsuite": the account
+# invoices in NetSuite itself and we take that invoice (matched by PO number and total).
+# The sandbox warehouse invoices each fulfilment itself, so the sandbox defaults to "netsuite".
+ORDERS_INVOICE_SOURCE = env_choice(
+    "VENDORSYNC_INVOICE_SOURCE", "netsuite" if SANDBOX else "transform", {"transform", "netsuite"}
+)
+# po_expiring is raised this many hours before a PO's ship window ends with lines still open.
+ORDERS_PO_EXPIRING_HOURS = env_int("VENDORSYNC_PO_EXPIRING_HOURS", 48, minimum=1)
+# Ship-from party id (warehouse code agreed with Amazon) and its name on the 856.
+ORDERS_SHIP_FROM_ID = env_str("VENDORSYNC_SHIP_FROM_ID", "WH01")
+ORDERS_SHIP_FROM_NAME = env_str("VENDORSYNC_SHIP_FROM_NAME", "Main Warehouse")
 EDI_INBOUND_DIR = Path(env_str("VENDORSYNC_EDI_INBOUND", str(VAR_DIR / "edi" / "inbound")))
 EDI_OUTBOUND_DIR = Path(env_str("VENDORSYNC_EDI_OUTBOUND", str(VAR_DIR / "edi" / "outbound")))
 EDI_SENDER_ID = env_str("VENDORSYNC_EDI_SENDER_ID", "VENDORSYNC")

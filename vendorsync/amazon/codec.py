@@ -52,6 +52,7 @@ from .values import (
     PurchaseOrderItem,
     PurchaseOrderPage,
     ShipmentConfirmation,
+    ShipmentImportDetails,
     ShipmentMeasurements,
     ShippedItem,
     TaxDetail,
@@ -664,6 +665,50 @@ def _item_details_to_json(details: ItemDetails) -> Json:
             if details.maximum_retail_price is None
             else money_to_json(details.maximum_retail_price, "shipments", "itemDetails.maximumRetailPrice"),
             "handlingCode": details.handling_code,
+            "regulationReferences": None
+            if details.regulation_references is None
+            else _compact(
+                {
+                    "dueDiligenceReference": details.regulation_references.due_diligence_reference,
+                    "dueDiligenceVerification": details.regulation_references.due_diligence_verification,
+                    "dueDiligenceInformation": details.regulation_references.due_diligence_information,
+                    "dueDiligenceExemptionCode": details.regulation_references.due_diligence_exemption_code,
+                }
+            ),
+        }
+    )
+
+
+def _import_details_to_json(details: ShipmentImportDetails) -> Json:
+    stops = [
+        _compact(
+            {
+                "functionCode": stop.function_code,
+                "locationIdentification": _compact(
+                    {
+                        "type": stop.location_type,
+                        "locationCode": stop.location_code,
+                        "countryCode": stop.country_code,
+                    }
+                )
+                or None,
+                "arrivalTime": _opt_dt(stop.arrival_time),
+                "departureTime": _opt_dt(stop.departure_time),
+            }
+        )
+        for stop in details.route_stops
+    ]
+    return _compact(
+        {
+            "methodOfPayment": details.method_of_payment,
+            "sealNumber": details.seal_number,
+            "route": {"stops": stops} if stops else None,
+            "importContainers": details.import_containers,
+            "billableWeight": None
+            if details.billable_weight is None
+            else weight_to_json(details.billable_weight),
+            "estimatedShipByDate": _opt_dt(details.estimated_ship_by_date),
+            "handlingInstructions": details.handling_instructions,
         }
     )
 
@@ -805,6 +850,9 @@ def shipment_confirmation_to_json(sc: ShipmentConfirmation) -> Json:
             else _measurements_to_json(sc.shipment_measurements),
             "cartons": _seq(sc.cartons, _carton_to_json),
             "pallets": _seq(sc.pallets, _pallet_to_json),
+            "importDetails": None
+            if sc.import_details is None
+            else _import_details_to_json(sc.import_details),
         }
     )
     data["shippedItems"] = _seq(sc.shipped_items, _shipped_item_to_json)  # required

@@ -333,6 +333,16 @@ class Expiry:
 
 
 @dataclass(frozen=True)
+class RegulationReferences:
+    """EUDR due-diligence statement references of a shipped item."""
+
+    due_diligence_reference: str | None = None
+    due_diligence_verification: str | None = None
+    due_diligence_information: str | None = None
+    due_diligence_exemption_code: str | None = None
+
+
+@dataclass(frozen=True)
 class ItemDetails:
     purchase_order_number: str | None = None  # item-level PO allows multi-PO shipments
     lot_number: str | None = None
@@ -342,6 +352,7 @@ class ItemDetails:
     expiry: Expiry | None = None
     maximum_retail_price: Money | None = None
     handling_code: str | None = None  # Oversized | Fragile | Food | HandleWithCare
+    regulation_references: RegulationReferences | None = None
 
 
 @dataclass(frozen=True)
@@ -428,6 +439,29 @@ class ShipmentMeasurements:
 
 
 @dataclass(frozen=True)
+class RouteStop:
+    function_code: str  # PortOfDischarge | FreightPayableAt | PortOfLoading
+    location_type: str | None = None
+    location_code: str | None = None
+    country_code: str | None = None
+    arrival_time: datetime | None = None
+    departure_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentImportDetails:
+    """``importDetails`` of a shipment confirmation (direct import only)."""
+
+    method_of_payment: str | None = None
+    seal_number: str | None = None
+    route_stops: tuple[RouteStop, ...] = ()
+    import_containers: str | None = None
+    billable_weight: Weight | None = None
+    estimated_ship_by_date: datetime | None = None
+    handling_instructions: str | None = None
+
+
+@dataclass(frozen=True)
 class ShipmentConfirmation:
     """The ASN. ``shipment_identifier`` must not be reused within 365 days."""
 
@@ -447,6 +481,7 @@ class ShipmentConfirmation:
     shipment_measurements: ShipmentMeasurements | None = None
     cartons: tuple[Carton, ...] = ()
     pallets: tuple[Pallet, ...] = ()
+    import_details: ShipmentImportDetails | None = None
 
     def __post_init__(self) -> None:
         _require_aware(self.shipment_confirmation_date, "shipment_confirmation_date")

@@ -17,7 +17,7 @@ from stdnum import ean
 from vendorsync.sandbox import catalog
 from vendorsync.sandbox.common import utc_timestamp as iso
 
-from . import payloads
+from . import payloads, shipment_model
 from .core import SimulatorCore, err, parse_time
 from .store import dumps, loads
 
@@ -35,7 +35,9 @@ def sscc_problem(value: str) -> str | None:
 
 class Shipments(SimulatorCore):
     def _check_asn(self, doc: dict, prefix: str) -> list[dict[str, str]]:
-        problems = payloads.require(
+        # Nested fields are checked against the model (an unknown field inside a carton is refused).
+        problems = shipment_model.check(doc, "ShipmentConfirmation", prefix)
+        problems += payloads.require(
             doc,
             prefix,
             (
@@ -78,8 +80,11 @@ class Shipments(SimulatorCore):
                 err("INVALID_SHIP_DATE", "shippedDate must be within the past 7 days or the next 2 days.")
             )
         already, resolved, references = self._shipped_units(db, shipment_id), [], set()
+        container_po = self._container_purchase_orders(doc)
         for i, item in enumerate(doc["shippedItems"]):
-            number = (payloads.get(item, "itemDetails.purchaseOrderNumber") or "").strip()
+            number = (
+                payloads.get(item, "itemDetails.purchaseOrderNumber") or ""
+            ).strip() or container_po.get(str(item["itemSequenceNumber"]), "")
             references.add(str(item["itemSequenceNumber"]))
             row = self._po(db, number, at) if number else None
             if row is None:
@@ -161,3 +166,15 @@ class Shipments(SimulatorCore):
             (shipment_id, dumps(stored), iso(at), receive_on.isoformat()),
         )
         return []
+
+    @staticmethod
+    def _container_purchase_orders(doc: dict) -> dict[str, str]:
+        """The PO may be given on a carton's or pallet's item (``items[].itemDetails``) instead of on
+        the shipped item, as the model allows: item reference → PO number."""
+        found: dict[str, str] = {}
+        for container in (doc.get("cartons") or []) + (doc.get("pallets") or []):
+            for content in container.get("items") or []:
+                number = (payloads.get(content, "itemDetails.purchaseOrderNumber") or "").strip()
+                if number:
+                    found.setdefault(str(content.get("itemReference")), number)
+        return found

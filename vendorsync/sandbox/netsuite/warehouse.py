@@ -111,16 +111,22 @@ def simulate_day(
     *,
     missing_weight_share: float = 0.05,
     duplicate_sscc_share: float = 0.02,
+    invoice: bool = True,
 ) -> DayResult:
-    """Ship and invoice every open sales order dated on or before ``day``; deterministic per day."""
+    """Ship and invoice every open sales order dated on or before ``day``; deterministic per day.
+
+    ``invoice=False`` leaves invoicing to VendorSync (it transforms the sales order itself).
+    """
     records = open_records(store_path)
     try:
-        return _simulate(records, day, missing_weight_share, duplicate_sscc_share)
+        return _simulate(records, day, missing_weight_share, duplicate_sscc_share, invoice)
     finally:
         records.store.close()
 
 
-def _simulate(records: Records, day: date, missing_share: float, duplicate_share: float) -> DayResult:
+def _simulate(
+    records: Records, day: date, missing_share: float, duplicate_share: float, invoice_too: bool = True
+) -> DayResult:
     store = records.store
     rng = random.Random(f"netsuite-warehouse-{day.isoformat()}")
     result = DayResult(day)
@@ -160,13 +166,21 @@ def _simulate(records: Records, day: date, missing_share: float, duplicate_share
             with store.tx():
                 fulfillment = records.transform("salesOrder", so_id, "itemFulfillment", payload)
                 billed = [{"orderLine": ln["orderLine"], "quantity": ln.get("quantity", 0)} for ln in lines]
-                invoice = records.transform(
-                    "salesOrder", so_id, "invoice", {"tranDate": day.isoformat(), "item": {"items": billed}}
+                invoice = (
+                    records.transform(
+                        "salesOrder",
+                        so_id,
+                        "invoice",
+                        {"tranDate": day.isoformat(), "item": {"items": billed}},
+                    )
+                    if invoice_too
+                    else None
                 )
         except NSError:
             continue  # e.g. the order changed under us; tomorrow's run picks it up again
         result.fulfillments.append(str(fulfillment))
-        result.invoices.append(str(invoice))
+        if invoice is not None:
+            result.invoices.append(str(invoice))
         result.cartons += len(packages)
     return result
 
