@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import DecimalField, F, Q, Sum
 from django.utils import timezone
 
@@ -222,7 +222,7 @@ def orders_flow(ctx: FlowContext) -> FlowResult:
                 # One transaction per page (no network inside): a page's POs, their validation
                 # and audit rows commit together, and the relay is nudged once per page.
                 with transaction.atomic():
-                    _import_page(page.orders, touched, counts, errors, resolver)
+                    _import_page(page.orders, touched, counts, errors)
                     counts["blocked"] += _validate(touched, until, resolver)
     edi_touched: dict[int, PurchaseOrder] = {}
 
@@ -235,39 +235,10 @@ def orders_flow(ctx: FlowContext) -> FlowResult:
 
 
 def _import_page(
-    orders: Any,
-    touched: list[PurchaseOrder],
-    counts: dict[str, int],
-    errors: list[str],
-    resolver: validation.ItemResolver | None = None,
+    orders: Any, touched: list[PurchaseOrder], counts: dict[str, int], errors: list[str]
 ) -> None:
-    """Import one page: POs we never saw are created set-based, the others upserted one by one."""
-    fresh: list[api.PurchaseOrder] = []
-    known: list[api.PurchaseOrder] = []
-    numbers = [order.purchase_order_number for order in orders]
-    existing = set(
-        PurchaseOrder.objects.filter(number__in=numbers).values_list("vendor_code__code", "number")
-    )
-    seen: set[tuple[str, str]] = set()
     for order in orders:
         counts["fetched"] += 1
-        party = order.details.selling_party if order.details else None
-        key = ((party.party_id.strip() if party else ""), order.purchase_order_number)
-        if order.details is None or party is None or not party.party_id or key in existing or key in seen:
-            known.append(order)  # the upsert path names what is wrong with an incomplete PO
-        else:
-            fresh.append(order)
-        seen.add(key)
-    try:
-        with transaction.atomic():
-            created = services.purchase_orders_create(
-                orders=[(order, dict(order.raw)) for order in fresh], source=Source.API, resolver=resolver
-            )
-    except IntegrityError:  # another import created some of them meanwhile: one by one instead
-        created, known = [], fresh + known
-    counts["created"] += len(created)
-    touched.extend(created)
-    for order in known:
         try:
             with transaction.atomic():  # a refused PO leaves nothing behind, the page goes on
                 result = import_order(order, source=Source.API, raw=dict(order.raw))

@@ -415,69 +415,6 @@ def purchase_order_upsert(
         return UpsertResult(po, created=False, changed=True)
 
 
-def purchase_orders_create(
-    *, orders: Sequence[tuple[api.PurchaseOrder, Mapping[str, Any]]], source: str, resolver: Any = None
-) -> list[PurchaseOrder]:
-    """Create POs that do not exist yet, set-based (the import's hot path); audited one row per PO.
-
-    Lines are mapped to items before they are written when a ``resolver`` is given, so validation
-    finds nothing left to map. Raises IntegrityError when one of them appeared meanwhile (the
-    caller then imports them one by one through ``purchase_order_upsert``).
-    """
-    if not orders:
-        return []
-    with transaction.atomic():
-        vendors = {
-            code: vendor_code_ensure(code=code)
-            for code in {order.details.selling_party.party_id.strip() for order, _ in orders}  # type: ignore[union-attr]
-        }
-        pos: list[PurchaseOrder] = []
-        for order, raw in orders:
-            details = order.details
-            assert details is not None and details.selling_party is not None
-            state = order.purchase_order_state
-            status = {
-                "Closed": PurchaseOrderStatus.CANCELLED,
-                "Acknowledged": PurchaseOrderStatus.ACKNOWLEDGED,
-            }.get(state or "", PurchaseOrderStatus.NEW)
-            pos.append(
-                PurchaseOrder(
-                    vendor_code=vendors[details.selling_party.party_id.strip()],
-                    number=order.purchase_order_number,
-                    source=source,
-                    raw=dict(raw),
-                    status=status,
-                    **_header_values(order),
-                )
-            )
-        PurchaseOrder.objects.bulk_create(pos)
-        lines: list[PurchaseOrderLine] = []
-        for po, (order, raw) in zip(pos, orders, strict=True):
-            raw_items = {
-                str(i.get("itemSequenceNumber", "")).strip(): i
-                for i in (raw.get("orderDetails") or {}).get("items", [])
-            }
-            for position, item in enumerate(order.details.items, start=1):  # type: ignore[union-attr]
-                line = PurchaseOrderLine(
-                    purchase_order=po,
-                    position=position,
-                    sequence=item.item_sequence_number,
-                    **_line_values(item, raw_items.get(item.item_sequence_number), None),
-                )
-                if resolver is not None and not line.cancelled:
-                    line.item = resolver.resolve(line, po.vendor_code_id)
-                lines.append(line)
-        PurchaseOrderLine.objects.bulk_create(lines, batch_size=2000)
-        for po, (order, _raw) in zip(pos, orders, strict=True):
-            audit_record(
-                actor=None,
-                action="purchase_order.imported",
-                subject=po,
-                after={"number": po.number, "lines": len(order.details.items), "source": source},  # type: ignore[union-attr]
-            )
-        return pos
-
-
 def purchase_order_set_status(*, po: PurchaseOrder, status: str, reason: str = "") -> PurchaseOrder:
     if po.status == status:
         return po
