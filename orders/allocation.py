@@ -116,17 +116,18 @@ def plan_open_orders(*, limit: int | None = None) -> dict[str, int]:
         "backordered_lines": 0,
         "rejected_lines": 0,
     }
+    plans = []
     for po in pos:
         decisions = [decide_line(line, pool, po) for line in lines_by_po[po.pk]]
         if not decisions:
             continue
-        services.acknowledgement_plan(
-            po=po, decisions=decisions, channel=channel(), needs_approval=needs_approval()
-        )
+        plans.append((po, decisions))
         counts["planned"] += 1
         counts["accepted_lines"] += sum(1 for d in decisions if d.accepted)
         counts["backordered_lines"] += sum(1 for d in decisions if d.backordered)
         counts["rejected_lines"] += sum(1 for d in decisions if d.rejected)
+    # One set-based write for the chunk (the allocation above already ran in ship-window order).
+    services.acknowledgements_plan(plans=plans, channel=channel(), needs_approval=needs_approval())
     return counts
 
 

@@ -578,89 +578,134 @@ def sales_order_payload(po: PurchaseOrder, decisions: Iterable[LineDecision]) ->
 def acknowledgement_plan(
     *, po: PurchaseOrder, decisions: Sequence[LineDecision], channel: str, needs_approval: bool
 ) -> Acknowledgement:
-    """Record the decisions as a new acknowledgement and queue the sales order, in one transaction.
+    """Record one PO's decisions (see ``acknowledgements_plan``)."""
+    [ack] = acknowledgements_plan(plans=[(po, decisions)], channel=channel, needs_approval=needs_approval)
+    return ack
 
-    An earlier acknowledgement that was never sent is superseded. The sales order is upserted by
-    external id ``AMZ-PO-<PO>`` (one outbox message per PO revision), so it is never duplicated.
+
+def _sales_order_key(po: PurchaseOrder) -> str:
+    return po.sales_order_external_id if po.revision == 1 else f"{po.sales_order_external_id}@r{po.revision}"
+
+
+def acknowledgements_plan(
+    *,
+    plans: Sequence[tuple[PurchaseOrder, Sequence[LineDecision]]],
+    channel: str,
+    needs_approval: bool,
+) -> list[Acknowledgement]:
+    """Record decisions as new acknowledgements and queue the sales orders, in one transaction.
+
+    An earlier acknowledgement of a PO that was never sent is superseded. Each sales order is
+    upserted by external id ``AMZ-PO-<PO>`` (one outbox message per PO revision), so it is never
+    duplicated. Set-based: a chunk of POs costs a handful of statements plus two per sales order
+    and one audit row per PO, whatever its number of lines.
     """
+    from vendorsync.models import OutboxMessage
+
+    if not plans:
+        return []
+    now = timezone.now()
     with transaction.atomic():
-        locked = PurchaseOrder.objects.select_for_update().select_related("vendor_code").get(pk=po.pk)
+        ids = [po.pk for po, _ in plans]
+        locked = {
+            po.pk: po
+            for po in PurchaseOrder.objects.select_for_update()
+            .select_related("vendor_code")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        }
         Acknowledgement.objects.filter(
-            purchase_order=locked,
+            purchase_order_id__in=ids,
             status__in=[AcknowledgementStatus.PENDING_APPROVAL, AcknowledgementStatus.READY],
         ).update(status=AcknowledgementStatus.SUPERSEDED)
-        ack = Acknowledgement.objects.create(
-            purchase_order=locked,
-            status=AcknowledgementStatus.PENDING_APPROVAL if needs_approval else AcknowledgementStatus.READY,
-            channel=channel,
-            purchase_order_revision=locked.revision,
-        )
-        ack_lines: list[AcknowledgementLine] = []
-        for d in decisions:
-            for code, quantity in (
-                ("Accepted", d.accepted),
-                ("Backordered", d.backordered),
-                ("Rejected", d.rejected),
-            ):
-                if quantity:
-                    ack_lines.append(
-                        AcknowledgementLine(
-                            acknowledgement=ack,
-                            po_line=d.line,
-                            code=code,
-                            quantity=quantity,
-                            rejection_reason=d.rejection_reason if code == "Rejected" else "",
-                            scheduled_ship_date=d.backorder_ship_date if code == "Backordered" else None,
-                            net_cost=d.net_cost,
-                        )
-                    )
-            d.line.accepted_quantity = d.accepted
-            d.line.backordered_quantity = d.backordered
-            d.line.rejected_quantity = d.rejected
-        AcknowledgementLine.objects.bulk_create(ack_lines)
-        _update_lines(
-            {
-                "accepted_quantity": {d.line.pk: d.accepted for d in decisions},
-                "backordered_quantity": {d.line.pk: d.backordered for d in decisions},
-                "rejected_quantity": {d.line.pk: d.rejected for d in decisions},
-            }
-        )
-        shipping = any(d.accepted + d.backordered for d in decisions)
-        if shipping:
-            key = (
-                locked.sales_order_external_id
-                if locked.revision == 1
-                else f"{locked.sales_order_external_id}@r{locked.revision}"
+        status = AcknowledgementStatus.PENDING_APPROVAL if needs_approval else AcknowledgementStatus.READY
+        acks = [
+            Acknowledgement(
+                purchase_order=locked[po.pk],
+                status=status,
+                channel=channel,
+                purchase_order_revision=locked[po.pk].revision,
             )
-            from vendorsync.models import OutboxMessage
-
-            if not OutboxMessage.objects.filter(external_key=key).exists():
+            for po, _ in plans
+        ]
+        Acknowledgement.objects.bulk_create(acks)
+        ack_lines: list[AcknowledgementLine] = []
+        for ack, (_po, decisions) in zip(acks, plans, strict=True):
+            for d in decisions:
+                for code, quantity in (
+                    ("Accepted", d.accepted),
+                    ("Backordered", d.backordered),
+                    ("Rejected", d.rejected),
+                ):
+                    if quantity:
+                        ack_lines.append(
+                            AcknowledgementLine(
+                                acknowledgement=ack,
+                                po_line=d.line,
+                                code=code,
+                                quantity=quantity,
+                                rejection_reason=d.rejection_reason if code == "Rejected" else "",
+                                scheduled_ship_date=d.backorder_ship_date if code == "Backordered" else None,
+                                net_cost=d.net_cost,
+                            )
+                        )
+                d.line.accepted_quantity = d.accepted
+                d.line.backordered_quantity = d.backordered
+                d.line.rejected_quantity = d.rejected
+        AcknowledgementLine.objects.bulk_create(ack_lines, batch_size=2000)
+        every = [d for _, decisions in plans for d in decisions]
+        for start in range(0, len(every), 500):
+            batch = every[start : start + 500]
+            _update_lines(
+                {
+                    "accepted_quantity": {d.line.pk: d.accepted for d in batch},
+                    "backordered_quantity": {d.line.pk: d.backordered for d in batch},
+                    "rejected_quantity": {d.line.pk: d.rejected for d in batch},
+                }
+            )
+        shipping = [(locked[po.pk], ds) for po, ds in plans if any(d.accepted + d.backordered for d in ds)]
+        keys = {_sales_order_key(po): (po, ds) for po, ds in shipping}
+        existing = set(
+            OutboxMessage.objects.filter(external_key__in=list(keys)).values_list("external_key", flat=True)
+        )
+        for key, (po, decisions) in keys.items():
+            if key not in existing:
                 outbox_enqueue(
                     target="netsuite",
                     operation=SALES_ORDER_OPERATION,
                     external_key=key,
                     payload={
-                        "purchase_order": str(locked.public_id),
-                        "external_id": locked.sales_order_external_id,
-                        "record": sales_order_payload(locked, decisions),
+                        "purchase_order": str(po.public_id),
+                        "external_id": po.sales_order_external_id,
+                        "record": sales_order_payload(po, decisions),
                     },
                 )
-            if locked.sales_order_state != SalesOrderState.CREATED or locked.revision > 1:
-                locked.sales_order_state = SalesOrderState.QUEUED
-        locked.status = PurchaseOrderStatus.PENDING_APPROVAL if needs_approval else PurchaseOrderStatus.READY
-        locked.updated_at = timezone.now()
-        locked.save(update_fields=["status", "sales_order_state", "updated_at"])
-        audit_record(
-            actor=None,
-            action="acknowledgement.planned",
-            subject=locked,
-            after={
-                "acknowledgement": str(ack.public_id),
-                "lines": {d.line.sequence: [d.accepted, d.backordered, d.rejected] for d in decisions},
-                "needs_approval": needs_approval,
-            },
-        )
-        return ack
+        po_status = PurchaseOrderStatus.PENDING_APPROVAL if needs_approval else PurchaseOrderStatus.READY
+        shipping_ids = {po.pk for po, _ in shipping}
+        by_state: dict[str, list[int]] = {}
+        for po in locked.values():
+            po.status = po_status
+            po.updated_at = now
+            if po.pk in shipping_ids and (po.sales_order_state != SalesOrderState.CREATED or po.revision > 1):
+                po.sales_order_state = SalesOrderState.QUEUED
+            by_state.setdefault(po.sales_order_state, []).append(po.pk)
+        for state, pks in by_state.items():
+            PurchaseOrder.objects.filter(pk__in=pks).update(
+                status=po_status, sales_order_state=state, updated_at=now
+            )
+        for ack, (po, decisions) in zip(acks, plans, strict=True):
+            po.status, po.sales_order_state = po_status, locked[po.pk].sales_order_state
+            audit_record(
+                actor=None,
+                action="acknowledgement.planned",
+                subject=locked[po.pk],
+                after={
+                    "acknowledgement": str(ack.public_id),
+                    "lines": {d.line.sequence: [d.accepted, d.backordered, d.rejected] for d in decisions},
+                    "needs_approval": needs_approval,
+                },
+            )
+        return acks
 
 
 def purchase_order_redecide(*, actor: Any, po: PurchaseOrder) -> PurchaseOrder:
