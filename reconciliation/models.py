@@ -260,6 +260,11 @@ class RemittanceLine(models.Model):
     def is_deduction(self) -> bool:
         return self.line_type in DEDUCTION_TYPES
 
+    @property
+    def remaining(self) -> Decimal:
+        """Cash of this line not applied to any invoice yet (matching)."""
+        return self.amount_paid - self.applied
+
 
 class HeaderField(models.TextChoices):
     PAYMENT_NUMBER = "payment_number", "Payment number"
