@@ -2,14 +2,16 @@
  *
  * j / k move the current line (its panel loads on the right), x selects it for a manual match,
  * a / r accept or reject the panel's best suggestion, u undoes its match, w writes off the
- * residual, m submits the manual match, / searches the lines, ? shows the keys, Esc leaves a
- * field. The server swaps only changed rows (out of band), so the current line is remembered by
- * its sequence number and marked again after every swap.
+ * residual, i goes to the panel's invoices (Space ticks one, Tab moves on), m submits the manual
+ * match, / searches the lines, ? shows the keys, Esc leaves a field. The server swaps only
+ * changed rows (out of band), so the current line is remembered by its sequence number and
+ * marked again after every swap.
  */
 (function () {
   "use strict";
 
   var current = null; // sequence number of the current line (a string)
+  var loading = 0; // the pending panel load (a timer id)
 
   function workbench() { return document.getElementById("wb-lines"); }
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("#wb-lines tr[data-line]")); }
@@ -55,7 +57,11 @@
     current = row.dataset.line;
     mark();
     row.scrollIntoView({ block: "nearest" });
-    htmx.ajax("GET", row.dataset.panel, { target: "#wb-panel", swap: "outerHTML" });
+    // Held keys move faster than the server answers: load the panel of the line the user stops on.
+    window.clearTimeout(loading);
+    loading = window.setTimeout(function () {
+      htmx.ajax("GET", row.dataset.panel, { target: "#wb-panel", swap: "outerHTML" });
+    }, 120);
   }
 
   function move(step) {
@@ -82,7 +88,7 @@
     var target = event.target;
     var typing = target && (target.tagName === "INPUT" && target.type !== "checkbox" || target.tagName === "TEXTAREA" || target.tagName === "SELECT");
     if (event.key === "Escape") {
-      if (typing) target.blur();
+      if (target && target !== document.body && target.blur) target.blur();
       return;
     }
     if (typing) {
@@ -104,6 +110,13 @@
       case "r": press('[data-key="reject"]'); break;
       case "u": press('[data-key="undo"]'); break;
       case "w": press('[data-key="writeoff"]'); break;
+      case "i": {
+        // To the panel's invoices: Space ticks one, Tab moves on (to its split amount, the next
+        // invoice), Esc comes back to the keys.
+        var first = document.querySelector('#wb-panel input[name="invoices"]');
+        if (first) first.focus();
+        break;
+      }
       case "m": {
         var form = document.getElementById("wb-manual");
         if (form) form.requestSubmit();
