@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from reconciliation import matching
 from reconciliation import matching_services as ms
@@ -386,3 +387,20 @@ def test_the_import_queues_automatch_when_it_commits(gl, django_capture_on_commi
     assert tasks.automatch_remittance(remittance.pk).startswith("1 auto")
     remittance.refresh_from_db()
     assert remittance.matched_amount == D("100.00")
+
+
+def test_the_dashboard_shows_the_auto_match_rate(world, django_assert_max_num_queries):  # noqa: F811
+    from vendorsync import health
+
+    remittance, _ = world
+    Remittance.objects.filter(pk=remittance.pk).update(payment_date=timezone.localdate())
+    ms.remittance_automatch(remittances=[remittance])
+    row = next(r for r in health.dashboard_metrics() if r["key"] == "auto_match_rate")
+    assert row["available"]
+    # INV-1 and INV-2 auto; REF-77 suggested; INV-9 unmatched (the claim is a deduction, not a payment line).
+    assert row["value"].value == "50.0 %"
+    assert "2 of 4" in row["value"].detail and "1 wait as suggestions, 1 unmatched" in row["value"].detail
+    from reconciliation.matching_health import auto_match_rate
+
+    with django_assert_max_num_queries(1):
+        auto_match_rate()
