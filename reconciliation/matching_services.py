@@ -22,7 +22,7 @@ remittance's ``unmatched_remittance_line`` case is raised or cleared.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -75,7 +75,7 @@ ENGINE_TYPES: dict[str, engine.LineType] = {
     LineType.RETURN: engine.LineType.RETURN,
     LineType.UNKNOWN: engine.LineType.UNKNOWN,
 }
-LINE_FIELDS = (
+LINE_FIELDS = (  # the engine's inputs, then the line's current matching state
     "id",
     "remittance_id",
     "document_number",
@@ -87,6 +87,8 @@ LINE_FIELDS = (
     "base_invoice_number",
     "purchase_order",
     "description",
+    "match_status",
+    "applied",
 )
 
 
@@ -146,7 +148,7 @@ class AutomatchRun:
 
 
 def _line_in(row: tuple, payments: dict[int, Remittance]) -> engine.RemittanceLineIn:
-    (pk, remittance_id, number, doc_date, invoice_amount, discount, paid, line_type, base, po, text) = row
+    (pk, remittance_id, number, doc_date, invoice_amount, discount, paid, line_type, base, po, text, *_) = row
     remittance = payments[remittance_id]
     return engine.RemittanceLineIn(
         key=pk,
@@ -286,21 +288,88 @@ def remittance_automatch(
             ),
             batch_size=2000,
         )
-        touched = _refresh_lines(ids)
+        _write_line_states(_line_states(rows, pending))
         _refresh_remittances(ids, unmapped_write_offs=unmapped_write_offs)
         run.lines = len(lines)
         run.auto = sum(1 for m in matches if m.auto)
         run.suggested = len(matches) - run.auto
         run.unmatched = len(result.unmatched)
+        per_remittance = Counter(row[1] for row in rows)
         for pk, remittance in payments.items():
             audit_record(
                 actor=actor,
                 action="remittance.automatched",
                 subject=remittance,
-                after={"lines": touched.get(pk, 0), "config": _config_summary(config)},
+                after={"lines": per_remittance.get(pk, 0), "config": _config_summary(config)},
             )
         run.outcomes = engine.line_outcomes(lines, result)
     return run
+
+
+def _line_states(
+    rows: Sequence[tuple], pending: Sequence[tuple[Match, engine.MatchProposal]]
+) -> dict[int, tuple[str, Decimal]]:
+    """The lines of a run whose state the run changes: id → (match status, cash applied).
+
+    The run's lines had no accepted match before it (matched lines are not re-run), so their new
+    state follows from the proposals alone — no query needed (same rules as ``_refresh_lines``).
+    """
+    applied: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    auto: set[int] = set()
+    suggested: set[int] = set()
+    for match, proposal in pending:
+        for allocation in proposal.allocations:
+            if match.auto:
+                auto.add(allocation.line_key)
+                applied[allocation.line_key] += allocation.amount
+            else:
+                suggested.add(allocation.line_key)
+    states = {}
+    for row in rows:
+        pk, line_type, was_status, was_applied = row[0], row[7], row[-2], row[-1]
+        if pk in auto:
+            status = LineMatchStatus.MATCHED
+        elif pk in suggested:
+            status = LineMatchStatus.SUGGESTED
+        elif line_type in DEDUCTION_TYPES:
+            status = LineMatchStatus.DEDUCTION
+        else:
+            status = LineMatchStatus.UNMATCHED
+        now_applied = applied[pk] if pk in auto else ZERO
+        if (status, now_applied) != (was_status, was_applied):
+            states[pk] = (str(status), now_applied)
+    return states
+
+
+def _write_line_states(states: dict[int, tuple[str, Decimal]]) -> None:
+    """Write many lines' states at once: COPY into a temporary table and one UPDATE … FROM on
+    PostgreSQL (100,000 rows in about a second); ``bulk_update`` elsewhere."""
+    if not states:
+        return
+    if connection.vendor != "postgresql":
+        RemittanceLine.objects.bulk_update(
+            [
+                RemittanceLine(pk=pk, match_status=status, applied=applied)
+                for pk, (status, applied) in states.items()
+            ],
+            ["match_status", "applied"],
+            batch_size=500,
+        )
+        return
+    table = RemittanceLine._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE vs_match_line_state (id bigint PRIMARY KEY, match_status varchar(12),"
+            " applied numeric(14, 2))"
+        )
+        with cursor.cursor.copy("COPY vs_match_line_state (id, match_status, applied) FROM STDIN") as copy:
+            for pk, (status, applied) in states.items():
+                copy.write_row((pk, status, applied))
+        cursor.execute(
+            f"UPDATE {table} AS line SET match_status = state.match_status, applied = state.applied"  # noqa: S608 - our names
+            " FROM vs_match_line_state AS state WHERE line.id = state.id"
+        )
+        cursor.execute("DROP TABLE vs_match_line_state")
 
 
 def _config_summary(config: engine.EngineConfig) -> dict[str, str]:
