@@ -22,6 +22,8 @@ remittance's ``unmatched_remittance_line`` case is raised or cleared.
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -210,12 +212,14 @@ def remittance_automatch(
     remittances: QuerySet[Remittance] | Sequence[Remittance] | None = None,
     actor: Any = None,
     config: engine.EngineConfig | None = None,
+    outcomes: bool = False,
 ) -> AutomatchRun:
     """Run the engine over the not-yet-matched lines of ``remittances`` (default: every live one).
 
     Replaces the pending suggestions of those remittances; decisions (accepted, rejected, undone)
     are kept, a rejected pairing is not suggested again and an undone one comes back only as a
-    suggestion. Idempotent: a second run over the same data writes the same state.
+    suggestion. Idempotent: a second run over the same data writes the same state. ``outcomes``
+    fills ``AutomatchRun.outcomes`` (``automatch --json``).
     """
     _require(actor)
     config = config or engine_config()
@@ -246,32 +250,70 @@ def remittance_automatch(
         remittance_of = {line.key: row[1] for line, row in zip(lines, rows, strict=True)}
         accounts = _write_off_accounts({pk: r.payment_date for pk, r in payments.items()})
         now = timezone.now()
-        matches: list[Match] = []
         unmapped_write_offs: set[int] = set()
-        pending: list[tuple[Match, engine.MatchProposal]] = []
+        pending: list[tuple[_NewMatch, engine.MatchProposal]] = []
         for proposal in result.proposals:
             pairs = [decided.get((a.line_key, a.invoice_key)) for a in proposal.allocations]
             if MatchStatus.REJECTED in pairs:
                 continue  # a person said no to this pairing: never again
             auto = proposal.status is engine.Status.AUTO and MatchStatus.UNDONE not in pairs
             remittance_id = remittance_of[proposal.allocations[0].line_key]
-            match = Match(
-                remittance_id=remittance_id,
-                rule=str(proposal.rule),
-                confidence=Decimal(str(proposal.confidence)).quantize(Decimal("0.01")),
-                status=MatchStatus.ACCEPTED if auto else MatchStatus.SUGGESTED,
-                auto=auto,
-                explanation=proposal.explanation,
-                flags=[str(f) for f in proposal.flags],
-                write_off_account_id=accounts[remittance_id] if auto and proposal.write_off else None,
-                created_at=now,
-                decided_at=now if auto else None,
-            )
-            matches.append(match)
-            pending.append((match, proposal))
-            if auto and proposal.write_off and match.write_off_account_id is None:
+            account = accounts[remittance_id] if auto and proposal.write_off else None
+            pending.append((_NewMatch(remittance_id, auto, account), proposal))
+            if auto and proposal.write_off and account is None:
                 unmapped_write_offs.add(remittance_id)
-        Match.objects.bulk_create(matches, batch_size=2000)
+        _insert_matches(pending, now)
+        _write_line_states(_line_states(rows, pending))
+        _refresh_remittances(ids, unmapped_write_offs=unmapped_write_offs)
+        run.lines = len(lines)
+        run.auto = sum(1 for m, _ in pending if m.auto)
+        run.suggested = len(pending) - run.auto
+        run.unmatched = len(result.unmatched)
+        per_remittance = Counter(row[1] for row in rows)
+        for pk, remittance in payments.items():
+            audit_record(
+                actor=actor,
+                action="remittance.automatched",
+                subject=remittance,
+                after={"lines": per_remittance.get(pk, 0), "config": _config_summary(config)},
+            )
+        if outcomes:
+            run.outcomes = engine.line_outcomes(lines, result)
+    return run
+
+
+@dataclass(slots=True)
+class _NewMatch:
+    """A match the run writes (plain values: 100,000 model instances are the slow part)."""
+
+    remittance_id: int
+    auto: bool
+    write_off_account_id: int | None
+
+
+def _insert_matches(pending: Sequence[tuple[_NewMatch, engine.MatchProposal]], now: Any) -> None:
+    """Matches and their allocations in bulk: COPY with reserved ids on PostgreSQL, bulk_create elsewhere."""
+    if not pending:
+        return
+    values = [
+        {
+            "public_id": uuid.uuid4(),
+            "remittance_id": m.remittance_id,
+            "rule": str(p.rule),
+            "confidence": Decimal(str(p.confidence)).quantize(Decimal("0.01")),
+            "status": MatchStatus.ACCEPTED if m.auto else MatchStatus.SUGGESTED,
+            "auto": m.auto,
+            "explanation": p.explanation,
+            "flags": [str(f) for f in p.flags],
+            "write_off_account_id": m.write_off_account_id,
+            "created_at": now,
+            "decided_at": now if m.auto else None,
+        }
+        for m, p in pending
+    ]
+    allocation_columns = ("match_id", "line_id", "invoice_id", "amount", "discount", "write_off", "deduction")
+    if connection.vendor != "postgresql":
+        created = Match.objects.bulk_create([Match(**v) for v in values], batch_size=2000)
         MatchAllocation.objects.bulk_create(
             (
                 MatchAllocation(
@@ -283,31 +325,38 @@ def remittance_automatch(
                     write_off=a.write_off,
                     deduction=a.deduction,
                 )
-                for match, proposal in pending
+                for match, (_, proposal) in zip(created, pending, strict=True)
                 for a in proposal.allocations
             ),
             batch_size=2000,
         )
-        _write_line_states(_line_states(rows, pending))
-        _refresh_remittances(ids, unmapped_write_offs=unmapped_write_offs)
-        run.lines = len(lines)
-        run.auto = sum(1 for m in matches if m.auto)
-        run.suggested = len(matches) - run.auto
-        run.unmatched = len(result.unmatched)
-        per_remittance = Counter(row[1] for row in rows)
-        for pk, remittance in payments.items():
-            audit_record(
-                actor=actor,
-                action="remittance.automatched",
-                subject=remittance,
-                after={"lines": per_remittance.get(pk, 0), "config": _config_summary(config)},
-            )
-        run.outcomes = engine.line_outcomes(lines, result)
-    return run
+        return
+    match_table, allocation_table = Match._meta.db_table, MatchAllocation._meta.db_table
+    columns = list(values[0])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [match_table, len(values)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        with cursor.cursor.copy(
+            f"COPY {match_table} (id, {', '.join(Match._meta.get_field(c).column for c in columns)}) FROM STDIN"  # noqa: S608
+        ) as copy:
+            for pk, row in zip(ids, values, strict=True):
+                row["flags"] = json.dumps(row["flags"])
+                copy.write_row([pk, *row.values()])
+        with cursor.cursor.copy(
+            f"COPY {allocation_table} ({', '.join(allocation_columns)}) FROM STDIN"
+        ) as copy:  # noqa: S608
+            for pk, (_, proposal) in zip(ids, pending, strict=True):
+                for a in proposal.allocations:
+                    copy.write_row(
+                        (pk, a.line_key, a.invoice_key, a.amount, a.discount, a.write_off, a.deduction)
+                    )
 
 
 def _line_states(
-    rows: Sequence[tuple], pending: Sequence[tuple[Match, engine.MatchProposal]]
+    rows: Sequence[tuple], pending: Sequence[tuple[_NewMatch, engine.MatchProposal]]
 ) -> dict[int, tuple[str, Decimal]]:
     """The lines of a run whose state the run changes: id → (match status, cash applied).
 

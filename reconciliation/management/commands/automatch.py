@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 raise CommandError(f"payment {options['payment']}: no live remittance with that number")
             if remittances.filter(status=RemittanceStatus.POSTED).exists():
                 raise CommandError(f"payment {options['payment']} is posted; its matches are frozen")
-        run = remittance_automatch(remittances=list(remittances))
+        run = remittance_automatch(remittances=list(remittances), outcomes=options["json"])
         if options["json"]:
             self.stdout.write(json.dumps(run.outcomes, indent=2))
             return
