@@ -26,6 +26,11 @@ class ReconciliationConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers gl-accounts, ar, remittances and remittance-files with the sync-flow registry.
-        from reconciliation import flows  # noqa: F401
+        from reconciliation import (
+            flows,  # noqa: F401
+            matching_health,
+        )
+
+        matching_health.register()  # the dashboard's auto-match rate (issue 10)
 
         post_migrate.connect(seed_default_tables, sender=self, dispatch_uid="reconciliation.seed_defaults")

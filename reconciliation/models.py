@@ -35,6 +35,9 @@ class LineType(models.TextChoices):
     PROVISION_REVERSAL = "provision_reversal", "Provision reversal"
     RETURN = "return", "Return"
     UNKNOWN = "unknown", "Unknown"
+    # Not a line type of any remittance: the key of the GL mapping for residuals written off
+    # within tolerance by matching (issue 10), so admins map it like any deduction.
+    WRITE_OFF = "write_off", "Write-off (residual within tolerance)"
 
 
 # Lines that are not a payment of one of our invoices: each is coded to a GL account.
@@ -137,6 +140,16 @@ class Remittance(models.Model):
     lines_total = models.DecimalField(**MONEY, default=Decimal("0"))
     drift = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Payment amount − Σ lines.")
     imported_at = models.DateTimeField(default=timezone.now)
+    # Matching totals (issue 10), refreshed by every match change: payment = matched + deductions
+    # + unexplained. ``matched_pct`` is the share of lines explained (matched or coded deductions).
+    matched_amount = models.DecimalField(**MONEY, default=Decimal("0"), db_default=Decimal("0"))
+    deductions_amount = models.DecimalField(**MONEY, default=Decimal("0"), db_default=Decimal("0"))
+    unexplained_amount = models.DecimalField(**MONEY, default=Decimal("0"), db_default=Decimal("0"))
+    written_off_amount = models.DecimalField(**MONEY, default=Decimal("0"), db_default=Decimal("0"))
+    matched_pct = models.DecimalField(
+        max_digits=5, decimal_places=1, default=Decimal("0"), db_default=Decimal("0")
+    )
+    matched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-payment_date", "-id"]
@@ -163,6 +176,15 @@ class LineStatus(models.TextChoices):
     UNKNOWN = "unknown", "Unknown line"
     OVERPAID = "overpaid", "Pays more than the invoice"
     POSTED = "posted", "Posted"
+
+
+class LineMatchStatus(models.TextChoices):
+    """Where matching has got with a line (separate from ``LineStatus``, which is about coding)."""
+
+    UNMATCHED = "unmatched", "Unmatched"
+    SUGGESTED = "suggested", "Suggested"
+    MATCHED = "matched", "Matched"
+    DEDUCTION = "deduction", "Deduction (coded by type)"
 
 
 class RemittanceLine(models.Model):
@@ -211,6 +233,16 @@ class RemittanceLine(models.Model):
         related_name="discount_lines",
         db_index=False,
     )
+    # Matching state (issue 10). Database defaults, so the import's COPY needs no new columns.
+    match_status = models.CharField(
+        max_length=12,
+        choices=LineMatchStatus.choices,
+        default=LineMatchStatus.UNMATCHED,
+        db_default=LineMatchStatus.UNMATCHED,
+    )
+    applied = models.DecimalField(
+        **MONEY, default=Decimal("0"), db_default=Decimal("0"), help_text="Cash applied to invoices."
+    )
 
     class Meta:
         ordering = ["remittance_id", "sequence"]
@@ -227,6 +259,11 @@ class RemittanceLine(models.Model):
     @property
     def is_deduction(self) -> bool:
         return self.line_type in DEDUCTION_TYPES
+
+    @property
+    def remaining(self) -> Decimal:
+        """Cash of this line not applied to any invoice yet (matching)."""
+        return self.amount_paid - self.applied
 
 
 class HeaderField(models.TextChoices):
@@ -359,3 +396,88 @@ class OpenInvoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class MatchStatus(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    UNDONE = "undone", "Undone"
+
+
+class MatchRule(models.TextChoices):
+    """The engine's rules (``reconciliation.matching.Rule``) and the workbench's own."""
+
+    EXACT_NUMBER = "exact_number", "Exact document number"
+    SUFFIX = "suffix", "Deduction suffix → base invoice"
+    NORMALISED_NUMBER = "normalised_number", "Normalised number"
+    NEAR_NUMBER = "near_number", "Near number, equal amount"
+    PO_AMOUNT = "po_amount", "PO + amount"
+    COMBINATION = "combination", "Combination of invoices"
+    AMOUNT_DATE = "amount_date", "Amount + date window"
+    MANUAL = "manual", "Matched by hand"
+    SPLIT = "split", "Line split across invoices"
+
+
+class Match(models.Model):
+    """One decision linking remittance lines to invoices (many-to-many through ``MatchAllocation``).
+
+    Only ``accepted`` matches count: they consume invoice balances and line cash. Suggestions wait
+    for a person; rejected and undone matches stay as history (never deleted once decided).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="matches")
+    rule = models.CharField(max_length=20, choices=MatchRule.choices)
+    confidence = models.DecimalField(max_digits=3, decimal_places=2)
+    status = models.CharField(max_length=10, choices=MatchStatus.choices)
+    auto = models.BooleanField(default=False)
+    explanation = models.TextField()
+    flags = models.JSONField(default=list, blank=True)
+    write_off_account = models.ForeignKey(
+        GLAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["remittance_id", "-confidence", "id"]
+        indexes = [models.Index(fields=["remittance", "status"], name="match_remittance_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} ({self.confidence})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reconciliation:workbench", args=[self.remittance.public_id])
+
+
+class MatchAllocation(models.Model):
+    """How much of one line goes to one invoice within a match (see ``matching.Allocation``)."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="allocations")
+    line = models.ForeignKey(RemittanceLine, on_delete=models.CASCADE, related_name="allocations")
+    invoice = models.ForeignKey(OpenInvoice, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(**MONEY, default=Decimal("0"))  # cash applied
+    discount = models.DecimalField(**MONEY, default=Decimal("0"))  # terms discount taken
+    write_off = models.DecimalField(**MONEY, default=Decimal("0"))  # residual closed within tolerance
+    deduction = models.DecimalField(**MONEY, default=Decimal("0"))  # a deduction linked to its base
+
+    class Meta:
+        ordering = ["match_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} → {self.invoice_id}: {self.amount}"
+
+    @property
+    def consumed(self) -> Decimal:
+        return self.amount + self.discount + self.write_off

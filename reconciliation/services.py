@@ -205,6 +205,9 @@ def remittance_import(
             follow_up()
         return batch
     batch.refresh_from_db()
+    from reconciliation.tasks import queue_automatch  # the one matching hook (issue 10): every door ends here
+
+    queue_automatch(batch)
     return batch
 
 

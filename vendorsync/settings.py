@@ -391,3 +391,11 @@ REMITTANCE_INBOX = Path(
 )
 # The Amazon customer in NetSuite whose invoices ``sync ar`` pulls.
 NETSUITE_AMAZON_CUSTOMER_ID = env_str("VENDORSYNC_NETSUITE_AMAZON_CUSTOMER_ID", "1001")
+
+# --- Reconciliation: matching (issue 10) ----------------------------------------------------------
+# A residual is tolerated within the absolute amount OR the percentage of the invoice (the larger).
+MATCH_TOLERANCE_ABSOLUTE = env_decimal("VENDORSYNC_MATCH_TOLERANCE_ABSOLUTE", "0.50", minimum=Decimal("0"))
+MATCH_TOLERANCE_PERCENT = env_decimal("VENDORSYNC_MATCH_TOLERANCE_PERCENT", "0.10", minimum=Decimal("0"))
+# Auto-accept at or above this confidence (0–1); amount-only rules never auto-accept.
+MATCH_AUTO_ACCEPT = env_decimal("VENDORSYNC_MATCH_AUTO_ACCEPT", "0.90", minimum=Decimal("0"))
+MATCH_DATE_WINDOW_DAYS = env_int("VENDORSYNC_MATCH_DATE_WINDOW_DAYS", 10, minimum=0)
