@@ -207,6 +207,7 @@ class RemittanceLine(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="lines",
+        db_index=False,  # accounts are never deleted (NetSuite marks them inactive); nothing filters lines by it
         db_constraint=False,
     )
     mapping = models.ForeignKey(

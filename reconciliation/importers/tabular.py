@@ -149,11 +149,11 @@ def read_rows(
         if progress and total_rows and count % 2000 == 0:
             progress(min(count / total_rows, 1.0))
         width = len(values)
-        if not any(v.strip() if isinstance(v, str) else v is not None for v in values):
-            continue
+        number = text_at(values, number_at, width)
+        if not number and not any(v.strip() if isinstance(v, str) else v is not None for v in values):
+            continue  # a blank row (checked only when the payment number is missing: it rarely is)
         if len(errors) >= MAX_ERRORS:
             break
-        number = text_at(values, number_at, width)
         document = text_at(values, document_at, width)
         if not number:
             err(row_number, HeaderField.PAYMENT_NUMBER, "is empty")
