@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from openpyxl import Workbook
 
 from reconciliation import services
@@ -376,3 +377,49 @@ def test_parse_reports_several_payments_in_one_file(gl):
         ("P1", Decimal("10.00"), 1),
         ("P2", Decimal("5.00"), 1),
     ]
+
+
+def test_line_references_are_checked_once_per_row_and_a_vanished_one_refuses(gl):
+    """Lines carry no database foreign keys (they cost a check per line); the import checks instead."""
+    from reconciliation.models import ClassificationRule, GLAccount
+
+    account = gl["4520"]
+    rule = ClassificationRule.objects.first()
+    with transaction.atomic():
+        services._lock_line_references({GLAccount: {account.pk, None}, ClassificationRule: {rule.pk}})
+    with pytest.raises(services._Refusal) as refused, transaction.atomic():
+        services._lock_line_references({GLAccount: {account.pk, 987654}})
+    assert refused.value.code == "changed_meanwhile"
+    assert "[987654] was deleted while the file was being imported" in str(refused.value.errors[0])
+
+
+def test_an_account_coding_lines_still_cannot_be_deleted(gl):
+    from django.db.models import ProtectedError
+
+    assert run(GOOD).status == "imported"
+    account = RemittanceLine.objects.exclude(gl_account=None).first().gl_account
+    with pytest.raises(ProtectedError) as protected:
+        account.delete()
+    assert any(isinstance(o, RemittanceLine) for o in protected.value.protected_objects)
+
+
+def test_plain_amounts_with_fewer_decimals_read_as_cents(gl):
+    """The row reader's fast path for plain amounts gives the same values as the general parser."""
+    from reconciliation.importers import parse
+
+    parsed = parse(
+        csv_bytes(
+            "P7,11/30/2026,1214.5,USD,INV-P1,11/01/2026,Invoice payment,1240,25.5,1214.5",
+            'P7,11/30/2026,1214.5,USD,INV-P2,11/01/2026,Invoice payment,"1,000.1",-0.1,7',
+        ),
+        "p.csv",
+    )
+    first, second = parsed.payments[0].lines
+    assert (first.amount_paid, first.invoice_amount, first.discount) == (
+        Decimal("1214.50"),
+        Decimal("1240.00"),
+        Decimal("25.50"),
+    )
+    assert str(first.amount_paid) == "1214.50" and str(second.amount_paid) == "7.00"
+    assert (second.invoice_amount, second.discount) == (Decimal("1000.10"), Decimal("-0.10"))
+    assert parsed.payments[0].amount == Decimal("1214.50")
