@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from reconciliation.models import ClassificationRule, DeductionMapping, LineType, RuleField
 
@@ -49,22 +50,58 @@ def compile_rules(rules: Iterable[ClassificationRule] | None = None) -> list[Com
     return compiled
 
 
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _prefilter(patterns: list[str]) -> re.Pattern[str] | None:
+    """One regex that matches a text wherever ANY of ``patterns`` would (``search`` semantics).
+
+    Used only to skip a run of rules that cannot match: when it finds nothing, none of them does;
+    when it finds something, the rules are still tried one by one in order, so the first matching
+    rule and its ``base`` group are exactly what they would be without it. Named groups become
+    plain groups and global inline flags scoped ones; patterns with back-references (which that
+    would renumber) get no prefilter.
+    """
+    parts = []
+    for pattern in patterns:
+        if _BACKREFERENCE.search(pattern):
+            return None
+        pattern = re.sub(r"\(\?P<\w+>", "(?:", pattern)
+        flags = re.match(r"\(\?([aiLmsux]+)\)", pattern)
+        if flags:
+            pattern = f"(?{flags.group(1)}:{pattern[flags.end() :]})"
+        parts.append(f"(?:{pattern})")
+    try:
+        return re.compile("|".join(parts))
+    except re.error:
+        return None
+
+
 class Classifier:
     def __init__(self, rules: list[CompiledRule], known_invoices: set[str]) -> None:
         self.rules = rules
         self.known_invoices = known_invoices
-        # (field index, bound search or None for "known invoice", type, rule id): ``values`` below
-        # runs once per line of a 100,000-line file, so the per-rule work is resolved here.
+        # ``values`` runs once per line of a 100,000-line file, so the per-rule work is resolved
+        # here into blocks of consecutive rules on the same field: (field index, prefilter search
+        # or None, [(search or None for "known invoice", type, rule id), ...]).
         positions = {RuleField.DOCUMENT_NUMBER: 0, RuleField.DESCRIPTION: 1, RuleField.ADJUSTMENT_CODE: 2}
-        self._plan = [
-            (
-                positions.get(rule.field, 0),
-                None if rule.field == RuleField.KNOWN_INVOICE else rule.regex.search if rule.regex else False,
-                rule.line_type,
-                rule.id,
-            )
-            for rule in rules
-        ]
+        blocks: list[tuple[int, Any, list[tuple[Any, str, int | None]]]] = []
+        current_field: str | None = None
+        for rule in rules:
+            if rule.field != RuleField.KNOWN_INVOICE and rule.regex is None:
+                continue
+            if rule.field != current_field or rule.field == RuleField.KNOWN_INVOICE:
+                blocks.append((positions.get(rule.field, 0), None, []))
+                current_field = rule.field
+            search = None if rule.field == RuleField.KNOWN_INVOICE else rule.regex.search
+            blocks[-1][2].append((search, rule.line_type, rule.id))
+        self._blocks = []
+        for position, _, members in blocks:
+            prefilter = None
+            if len(members) > 1:
+                combined = _prefilter([search.__self__.pattern for search, _, _ in members])
+                prefilter = combined.search if combined is not None else None
+            self._blocks.append((position, prefilter, members))
 
     def classify(
         self, *, document_number: str, description: str = "", adjustment_code: str = ""
@@ -76,18 +113,21 @@ class Classifier:
     ) -> tuple[str, str, int | None]:
         """``classify`` as a plain (line type, base invoice, rule id) tuple: the importer's fast path."""
         texts = (document_number.strip(), description.strip(), adjustment_code.strip())
-        for position, search, line_type, rule_id in self._plan:
-            if search is None:  # known NetSuite invoice
-                if texts[0] in self.known_invoices:
-                    return line_type, "", rule_id
-                continue
+        for position, prefilter, members in self._blocks:
             value = texts[position]
-            if not value or search is False:
-                continue
-            match = search(value)
-            if match:
-                base = match.groupdict().get("base") if match.re.groupindex else None
-                return line_type, (base or "").strip(" -"), rule_id
+            if prefilter is not None and (not value or prefilter(value) is None):
+                continue  # no rule of this block can match
+            for search, line_type, rule_id in members:
+                if search is None:  # known NetSuite invoice
+                    if texts[0] in self.known_invoices:
+                        return line_type, "", rule_id
+                    continue
+                if not value:
+                    continue
+                match = search(value)
+                if match:
+                    base = match.groupdict().get("base") if match.re.groupindex else None
+                    return line_type, (base or "").strip(" -"), rule_id
         return LineType.UNKNOWN, "", None
 
 

@@ -423,3 +423,49 @@ def test_plain_amounts_with_fewer_decimals_read_as_cents(gl):
     assert str(first.amount_paid) == "1214.50" and str(second.amount_paid) == "7.00"
     assert (second.invoice_amount, second.discount) == (Decimal("1000.10"), Decimal("-0.10"))
     assert parsed.payments[0].amount == Decimal("1214.50")
+
+
+@pytest.mark.django_db
+def test_rule_blocks_skipped_by_their_prefilter_classify_as_rule_by_rule():
+    """The classifier skips a run of rules when one combined regex finds nothing; the result must be
+    the first matching rule in order, as if each rule were tried (the seeded table plus awkward ones)."""
+    from reconciliation.classification import Classifier, _prefilter, compile_rules
+    from reconciliation.models import ClassificationRule
+
+    ClassificationRule.objects.create(
+        order=1, field="document_number", pattern=r"(?i)^zz(?P<base>\d+)$", line_type="return"
+    )
+    ClassificationRule.objects.create(order=2, field="document_number", pattern=r"(x)\1", line_type="coop")
+    rules = compile_rules()
+    classifier = Classifier(rules, {"88001"})
+    texts = [
+        "INV-1SCRSC",
+        "INV-1-SCR",
+        "INV-1SC",
+        "INV-1PCR",
+        "INV-1(PC)",
+        "12345678VCBSINV",
+        "IPAPUS1234567",
+        "123-PROVISION FOR RECEIVABLESR",
+        "1234-12345678",
+        "88001",
+        "INV-9",
+        "ZZ12",
+        "axxb",
+        "Q-1",
+        "",
+    ]
+    for text in texts:
+        expected = ("unknown", None)
+        for rule in rules:
+            if rule.field == "known_invoice":
+                if text in {"88001"}:
+                    expected = (rule.line_type, rule.id)
+                    break
+            elif rule.field == "document_number" and text and rule.regex.search(text):
+                expected = (rule.line_type, rule.id)
+                break
+        line_type, _, rule_id = classifier.values(text, "", "")
+        assert (line_type, rule_id) == expected, text
+    assert classifier.values("ZZ12", "", "")[1] == "12"
+    assert _prefilter([r"(x)\1", "y"]) is None  # back-references: no prefilter
