@@ -48,7 +48,7 @@ from reconciliation.models import (
     RemittanceLine,
     RemittanceStatus,
 )
-from vendorsync.models import ExceptionKind, Severity
+from vendorsync.models import ExceptionCase, ExceptionKind, Severity
 from vendorsync.roles import perm
 from vendorsync.services import audit_record, exception_clear, exception_raise
 
@@ -305,6 +305,7 @@ def _write(
             if previous is not None:
                 previous.status = RemittanceStatus.SUPERSEDED
                 previous.save(update_fields=["status"])
+                _resolve_superseded_cases(previous, revision=previous.revision + 1)
             lines_total = payment.lines_total
             remittance = Remittance.objects.create(
                 payment_number=payment.payment_number,
@@ -408,6 +409,23 @@ def _write(
             after={"payments": len(parsed.payments), "lines": sum(by_type.values())},
         )
     return summary
+
+
+def _resolve_superseded_cases(previous: Remittance, *, revision: int) -> int:
+    """Resolve the replaced version's open cases (auto), saying which revision superseded it.
+
+    Its drift case is left to the drift check below (cleared when the revision adds up, raised
+    again when it does not). A problem the revision still has is raised again for the revision.
+    """
+    drift_key = f"{ExceptionKind.SETTLEMENT_DRIFT}:{previous.payment_number}"
+    keys = (
+        ExceptionCase.objects.open()
+        .filter(subject_type=Remittance._meta.label_lower, subject_id=str(previous.public_id))
+        .exclude(dedupe_key=drift_key)
+        .values_list("dedupe_key", flat=True)
+    )
+    note = f"Superseded by revision {revision} of payment {previous.payment_number}."
+    return sum(exception_clear(dedupe_key=key, note=note) is not None for key in list(keys))
 
 
 def _details(rerun_flow: str, **values: Any) -> dict[str, Any]:

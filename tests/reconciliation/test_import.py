@@ -469,3 +469,28 @@ def test_rule_blocks_skipped_by_their_prefilter_classify_as_rule_by_rule():
         assert (line_type, rule_id) == expected, text
     assert classifier.values("ZZ12", "", "")[1] == "12"
     assert _prefilter([r"(x)\1", "y"]) is None  # back-references: no prefilter
+
+
+@pytest.mark.django_db
+def test_a_revision_resolves_the_old_versions_cases_and_raises_what_it_still_has(gl):
+    first = csv_bytes(
+        "P9,11/30/2026,80.00,USD,INV-R1,11/01/2026,Invoice payment,100.00,0.00,100.00",
+        "P9,11/30/2026,80.00,USD,WHAT-IS-THIS,11/20/2026,Mystery,(10.00),0.00,(10.00)",
+        "P9,11/30/2026,80.00,USD,WHO-KNOWS,11/20/2026,Mystery,(10.00),0.00,(10.00)",
+    )
+    run(first)
+    old = Remittance.objects.get()
+    assert ExceptionCase.objects.open().filter(subject_id=str(old.public_id)).count() == 2
+    # The revision drops one unknown line and keeps the other (and adds up as before).
+    revised = csv_bytes(
+        "P9,11/30/2026,90.00,USD,INV-R1,11/01/2026,Invoice payment,100.00,0.00,100.00",
+        "P9,11/30/2026,90.00,USD,WHO-KNOWS,11/20/2026,Mystery,(10.00),0.00,(10.00)",
+    )
+    assert run(revised, "revised.csv", revision=True).status == ImportStatus.IMPORTED
+    new = Remittance.objects.get(revision=2)
+    gone = ExceptionCase.objects.get(dedupe_key__endswith=":P9:WHAT-IS-THIS")
+    assert gone.status == "resolved" and gone.auto_resolved
+    assert gone.resolution_note == "Superseded by revision 2 of payment P9."
+    still = ExceptionCase.objects.open().get(dedupe_key__endswith=":P9:WHO-KNOWS")
+    assert still.subject_id == str(new.public_id)  # raised again, about the revision
+    assert not ExceptionCase.objects.open().filter(subject_id=str(old.public_id)).exists()
