@@ -211,3 +211,27 @@ def test_the_audit_command_prints_words(db):
     text = out.getvalue()
     assert "Deliveries to NetSuite or Amazon that are stuck: 0 gaps (owner: Operations)" in text
     assert "Deduction codes seen with no GL mapping: 0 gaps (owner: Finance)" in text
+
+
+def test_metric_values_come_from_the_cache_the_health_sweep_fills(personas, saved_registries):
+    from vendorsync.tasks import health_sweep
+
+    calls = []
+
+    def variance() -> health.MetricValue:
+        calls.append(1)
+        return health.MetricValue(value=f"{len(calls)}.00 USD")
+
+    health.register_metric("unexplained_variance", label="Unexplained variance", fn=variance)
+    assert health_sweep()["metrics"] == len(health._METRICS)
+    assert len(calls) == 1
+    client = _client(personas["finance"])
+    html = client.get(reverse("dashboard")).content.decode()
+    assert len(calls) == 1 and "1.00 USD" in html  # read from the cache, not recomputed
+    health.register_metric(
+        "unexplained_variance", label="Unexplained variance", fn=variance
+    )  # a new provider
+    html = client.get(reverse("dashboard")).content.decode()
+    assert len(calls) == 2 and "2.00 USD" in html  # a miss computes it in the request
+    client.get(reverse("dashboard"))
+    assert len(calls) == 2  # and keeps it

@@ -12,6 +12,9 @@ by type — are *provided* by those apps: in their ``AppConfig.ready()`` they ca
 where ``fn()`` returns a :class:`MetricValue` and must run a bounded number of queries (one or two
 aggregates) whatever the data volume. The dashboard shows "not available yet" for an expected
 metric nobody registered, so a missing provider is visible rather than silently absent.
+Values are kept in Django's cache for ``METRIC_CACHE_SECONDS``: the health sweep recomputes them
+(:func:`refresh_metrics`) and the dashboard reads them there, so registering providers does not
+add queries to the page (a cache miss computes them in the request).
 
 Freshness. :func:`check_sync_freshness` (beat, through ``vendorsync.tasks.health_sweep``) raises a
 ``sync_failed`` case for each flow that has not succeeded within its freshness threshold and clears
