@@ -149,12 +149,15 @@ def read_rows(
         if progress and total_rows and count % 2000 == 0:
             progress(min(count / total_rows, 1.0))
         width = len(values)
-        number = text_at(values, number_at, width)
+        # Payment and document numbers as text_at() reads them, inlined: this runs on every row.
+        raw = values[number_at] if number_at < width else None
+        number = raw.strip() if raw.__class__ is str else "" if raw is None else str(raw).strip()
         if not number and not any(v.strip() if isinstance(v, str) else v is not None for v in values):
             continue  # a blank row (checked only when the payment number is missing: it rarely is)
         if len(errors) >= MAX_ERRORS:
             break
-        document = text_at(values, document_at, width)
+        raw = values[document_at] if document_at < width else None
+        document = raw.strip() if raw.__class__ is str else "" if raw is None else str(raw).strip()
         if not number:
             err(row_number, HeaderField.PAYMENT_NUMBER, "is empty")
             continue
