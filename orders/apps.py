@@ -6,8 +6,9 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        # Registering is importing: the flows and outbox handlers of the order flow.
-        from orders import flows, handlers  # noqa: F401
+        # Registering is importing: the flows and outbox handlers of the order flow; (health) its
+        # dashboard figures and integration-audit checks.
+        from orders import flows, handlers, health  # noqa: F401
 
         # Orders out (issue 8): fulfilments, shipments, invoices, receipts, po-window.
         from orders.outbound import flows as outbound_flows  # noqa: F401

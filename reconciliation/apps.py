@@ -28,9 +28,11 @@ class ReconciliationConfig(AppConfig):
         # Registers gl-accounts, ar, remittances and remittance-files with the sync-flow registry.
         from reconciliation import (
             flows,  # noqa: F401
+            health,
             matching_health,
         )
 
+        health.register()  # dashboard figures and integration-audit checks
         matching_health.register()  # the dashboard's auto-match rate (issue 10)
 
         post_migrate.connect(seed_default_tables, sender=self, dispatch_uid="reconciliation.seed_defaults")

@@ -192,10 +192,18 @@ class RemittanceLine(models.Model):
     (``#line-<sequence>``); a random-UUID unique index was the costliest part of a large import."""
 
     # Indexed by the (remittance, sequence) unique constraint; no second index (it slows imports).
-    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    # No database-level foreign keys on this table (db_constraint=False): PostgreSQL checks them
+    # once per line at commit, which was the largest part of a 100,000-line import. The ORM's
+    # on_delete rules (emulated by Django either way) are unchanged, and the import checks and locks
+    # each referenced row once instead (``services._lock_line_references``).
+    remittance = models.ForeignKey(
+        Remittance, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False
+    )
     sequence = models.PositiveIntegerField()
     source_row = models.PositiveIntegerField(null=True, blank=True, help_text="Row or segment in the file.")
-    document_number = models.CharField(max_length=100, db_index=True)
+    document_number = models.CharField(
+        max_length=100
+    )  # indexed in Meta: no LIKE index (unused, slows imports)
     document_date = models.DateField(null=True, blank=True)
     invoice_amount = models.DecimalField(**MONEY, null=True, blank=True)
     discount = models.DecimalField(**MONEY, default=Decimal("0"))
@@ -212,10 +220,17 @@ class RemittanceLine(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     status = models.CharField(max_length=20, choices=LineStatus.choices)
     gl_account = models.ForeignKey(
-        "GLAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+        "GLAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_index=False,  # accounts are never deleted (NetSuite marks them inactive); nothing filters lines by it
+        db_constraint=False,
     )
     mapping = models.ForeignKey(
         "DeductionMapping",
@@ -224,6 +239,7 @@ class RemittanceLine(models.Model):
         on_delete=models.PROTECT,
         related_name="lines",
         db_index=False,
+        db_constraint=False,
     )
     discount_gl_account = models.ForeignKey(
         "GLAccount",
@@ -232,6 +248,7 @@ class RemittanceLine(models.Model):
         on_delete=models.PROTECT,
         related_name="discount_lines",
         db_index=False,
+        db_constraint=False,
     )
     # Matching state (issue 10). Database defaults, so the import's COPY needs no new columns.
     match_status = models.CharField(
@@ -249,6 +266,7 @@ class RemittanceLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["remittance", "sequence"], name="remittance_line_sequence_unique")
         ]
+        indexes = [models.Index(fields=["document_number"], name="remittance_line_document")]
 
     def __str__(self) -> str:
         return self.document_number

@@ -12,6 +12,9 @@ by type — are *provided* by those apps: in their ``AppConfig.ready()`` they ca
 where ``fn()`` returns a :class:`MetricValue` and must run a bounded number of queries (one or two
 aggregates) whatever the data volume. The dashboard shows "not available yet" for an expected
 metric nobody registered, so a missing provider is visible rather than silently absent.
+Values are kept in Django's cache for ``METRIC_CACHE_SECONDS``: the health sweep recomputes them
+(:func:`refresh_metrics`) and the dashboard reads them there, so registering providers does not
+add queries to the page (a cache miss computes them in the request).
 
 Freshness. :func:`check_sync_freshness` (beat, through ``vendorsync.tasks.health_sweep``) raises a
 ``sync_failed`` case for each flow that has not succeeded within its freshness threshold and clears
@@ -27,6 +30,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Min
 from django.utils import timezone
 
@@ -79,14 +83,40 @@ def register_metric(
     _METRICS[key] = Metric(
         key=key, label=label, fn=fn, link=link, order=expected.index(key) if key in expected else order
     )
+    cache.delete(_CACHE_PREFIX + key)  # a new provider's figure, not the old one's
 
 
 def unregister_metric(key: str) -> None:
     _METRICS.pop(key, None)
+    cache.delete(_CACHE_PREFIX + key)
+
+
+# Metric values are kept this long in Django's cache: the dashboard reads them there (no query),
+# the health sweep recomputes them (``refresh_metrics``), and a miss computes them in the request.
+# With every provider registered the page's own queries would otherwise exceed its budget of 12.
+METRIC_CACHE_SECONDS = 300
+_CACHE_PREFIX = "vendorsync:health-metric:"
+
+
+def _compute(metric: Metric) -> MetricValue | None:
+    try:
+        return metric.fn()
+    except Exception:  # noqa: BLE001 - one broken provider must not take the dashboard down
+        logger.exception("Dashboard metric %s failed", metric.key)
+        return None
+
+
+def refresh_metrics() -> int:
+    """Recompute every registered metric into the cache (the health sweep's step); returns how many."""
+    values = {_CACHE_PREFIX + key: _compute(metric) for key, metric in _METRICS.items()}
+    cache.set_many({k: v for k, v in values.items() if v is not None}, METRIC_CACHE_SECONDS)
+    return sum(v is not None for v in values.values())
 
 
 def dashboard_metrics() -> list[dict[str, Any]]:
     """Every expected metric (registered or "not available yet") and any extra registered ones."""
+    cached = cache.get_many([_CACHE_PREFIX + key for key in _METRICS])
+    computed: dict[str, MetricValue] = {}
     rows: list[dict[str, Any]] = []
     keys = [k for k, _, _ in EXPECTED_METRICS] + sorted(
         (k for k in _METRICS if k not in {e[0] for e in EXPECTED_METRICS}), key=lambda k: _METRICS[k].order
@@ -98,12 +128,13 @@ def dashboard_metrics() -> list[dict[str, Any]]:
             label, app = labels[key]
             rows.append({"key": key, "label": label, "available": False, "provider": app})
             continue
-        try:
-            value = metric.fn()
-        except Exception:  # noqa: BLE001 - one broken provider must not take the dashboard down
-            logger.exception("Dashboard metric %s failed", key)
-            rows.append({"key": key, "label": metric.label, "available": False, "error": True})
-            continue
+        value = cached.get(_CACHE_PREFIX + key)
+        if value is None:
+            value = _compute(metric)
+            if value is None:
+                rows.append({"key": key, "label": metric.label, "available": False, "error": True})
+                continue
+            computed[_CACHE_PREFIX + key] = value
         rows.append(
             {
                 "key": key,
@@ -113,6 +144,8 @@ def dashboard_metrics() -> list[dict[str, Any]]:
                 "link": value.link or metric.link,
             }
         )
+    if computed:
+        cache.set_many(computed, METRIC_CACHE_SECONDS)
     return rows
 
 

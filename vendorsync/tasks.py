@@ -87,18 +87,20 @@ def rerun_case_step(case_public_id: str, actor_id: int | None = None) -> dict[st
 
 @shared_task(name="vendorsync.tasks.health_sweep", ignore_result=True)
 def health_sweep() -> dict[str, object]:
-    """Beat's health entry: raise or clear ``sync_failed`` by freshness, then send due alerts.
+    """Beat's health entry: raise or clear ``sync_failed`` by freshness, send due alerts, and
+    recompute the dashboard's app metrics into the cache.
 
     Each part runs on its own, so a failing mail server never stops the freshness check.
     """
     from vendorsync import alerts
-    from vendorsync.health import check_sync_freshness
+    from vendorsync.health import check_sync_freshness, refresh_metrics
 
     report: dict[str, object] = {}
     for name, step in (
         ("freshness", check_sync_freshness),
         ("immediate", alerts.send_immediate_alerts),
         ("digest", alerts.send_digests),
+        ("metrics", refresh_metrics),
     ):
         try:
             report[name] = step()

@@ -43,7 +43,7 @@ class ImportRefused(Exception):
         super().__init__("; ".join(str(e) for e in errors[:20]) + (" …" if len(errors) > 20 else ""))
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a large file holds 100,000 of these
 class ParsedLine:
     row: int | None
     document_number: str

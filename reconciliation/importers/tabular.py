@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from reconciliation.importers.base import (
+    CENT,
     ImportRefused,
     ParsedFile,
     ParsedLine,
@@ -32,6 +34,8 @@ REQUIRED = (
     HeaderField.AMOUNT_PAID,
 )
 MAX_ERRORS = 100
+_PLAIN_AMOUNT = re.compile(r"-?\d+(?:\.\d{1,2})?")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 Progress = Callable[[float], None] | None
 
@@ -98,52 +102,69 @@ def read_rows(
     errors: list[RowError] = []
     payment_amounts: dict[str, Decimal] = {}
 
-    def cell(values: list[Any], field: str) -> Any:
-        index = columns.get(field)
-        if index is None or index >= len(values):
-            return None
-        value = values[index]
-        return value.strip() if isinstance(value, str) else value
-
     def err(row: int, field: str, message: str) -> None:
         errors.append(RowError(row, header_names.get(field, field), message))
 
-    # Resolved once: the loop below runs per row (100,000 rows is a normal export).
-    value_fields = [
-        (field, columns[field], parser, field in (HeaderField.PAYMENT_DATE, HeaderField.AMOUNT_PAID))
-        for field, parser in (
-            (HeaderField.PAYMENT_DATE, parse_date),
-            (HeaderField.DOCUMENT_DATE, parse_date),
-            (HeaderField.AMOUNT_PAID, parse_amount),
-            (HeaderField.INVOICE_AMOUNT, parse_amount),
-            (HeaderField.DISCOUNT, parse_amount),
-            (HeaderField.PAYMENT_AMOUNT, parse_amount),
+    # Everything below runs once per row (100,000 rows is a normal export), so it is written for
+    # speed: column positions and parsers resolved once, cells read by index, dates parsed once per
+    # distinct text, plain amounts ("-1234.56") converted without the general parser.
+    def optional(field: str) -> int:
+        return columns.get(field, -1)
+
+    date_fields = [
+        (field, columns[field], field == HeaderField.PAYMENT_DATE)
+        for field in (HeaderField.PAYMENT_DATE, HeaderField.DOCUMENT_DATE)
+        if field in columns
+    ]
+    amount_fields = [
+        (field, columns[field], field == HeaderField.AMOUNT_PAID)
+        for field in (
+            HeaderField.AMOUNT_PAID,
+            HeaderField.INVOICE_AMOUNT,
+            HeaderField.DISCOUNT,
+            HeaderField.PAYMENT_AMOUNT,
         )
         if field in columns
     ]
     number_at, document_at = columns[HeaderField.PAYMENT_NUMBER], columns[HeaderField.DOCUMENT_NUMBER]
-    # Payment-level cells repeat on every row of a payment: parse each distinct text once.
-    repeated: dict[tuple[str, object], Any] = {}
+    currency_at = optional(HeaderField.CURRENCY)
+    description_at = optional(HeaderField.DESCRIPTION)
+    order_at = optional(HeaderField.PURCHASE_ORDER)
+    code_at = optional(HeaderField.ADJUSTMENT_CODE)
+    dates: dict[object, date] = {}  # text -> date: a remittance repeats a handful of dates
+    currencies: dict[str, bool] = {}
+    amounts: dict[str, Decimal] = {}  # text -> amount, for texts the general parser had to read
+    plain = _PLAIN_AMOUNT.fullmatch
+    zero = Decimal("0.00")
+
+    def text_at(values: list[Any], index: int, width: int) -> str:
+        if index < 0 or index >= width:
+            return ""
+        value = values[index]
+        if value is None:
+            return ""
+        return value.strip() if isinstance(value, str) else str(value).strip()
 
     for count, (row_number, values) in enumerate(iterator, start=1):
         if progress and total_rows and count % 2000 == 0:
             progress(min(count / total_rows, 1.0))
         width = len(values)
-        if not any(v.strip() if isinstance(v, str) else v is not None for v in values):
-            continue
+        # Payment and document numbers as text_at() reads them, inlined: this runs on every row.
+        raw = values[number_at] if number_at < width else None
+        number = raw.strip() if raw.__class__ is str else "" if raw is None else str(raw).strip()
+        if not number and not any(v.strip() if isinstance(v, str) else v is not None for v in values):
+            continue  # a blank row (checked only when the payment number is missing: it rarely is)
         if len(errors) >= MAX_ERRORS:
             break
-        number = str(values[number_at] if number_at < width and values[number_at] is not None else "").strip()
-        document = str(
-            values[document_at] if document_at < width and values[document_at] is not None else ""
-        ).strip()
+        raw = values[document_at] if document_at < width else None
+        document = raw.strip() if raw.__class__ is str else "" if raw is None else str(raw).strip()
         if not number:
             err(row_number, HeaderField.PAYMENT_NUMBER, "is empty")
             continue
         if not document:
             err(row_number, HeaderField.DOCUMENT_NUMBER, "is empty")
         parsed: dict[str, Any] = {}
-        for field, index, parser, required in value_fields:
+        for field, index, required in date_fields:
             raw = values[index] if index < width else None
             if isinstance(raw, str):
                 raw = raw.strip()
@@ -151,35 +172,62 @@ def read_rows(
                 if required:
                     err(row_number, field, "is empty")
                 continue
+            value = dates.get(raw) if isinstance(raw, str) else None
+            if value is None:
+                try:
+                    value = parse_date(raw)
+                except ValueError as exc:
+                    err(row_number, field, str(exc))
+                    continue
+                if isinstance(raw, str):
+                    dates[raw] = value
+            parsed[field] = value
+        for field, index, required in amount_fields:
+            raw = values[index] if index < width else None
+            if isinstance(raw, str):
+                raw = raw.strip()
+                if plain(raw):  # the common case, "-1234.56": no symbols, separators or brackets
+                    value = Decimal(raw)
+                    parsed[field] = value if raw[-3:-2] == "." else value.quantize(CENT)
+                    continue
+                if raw in amounts:  # e.g. the payment amount "1,234,567.89" on every row
+                    parsed[field] = amounts[raw]
+                    continue
+            if raw is None or raw == "":
+                if required:
+                    err(row_number, field, "is empty")
+                continue
             try:
-                if field in (HeaderField.PAYMENT_DATE, HeaderField.PAYMENT_AMOUNT) and isinstance(raw, str):
-                    key = (field, raw)
-                    if key not in repeated:
-                        repeated[key] = parser(raw)
-                    parsed[field] = repeated[key]
-                else:
-                    parsed[field] = parser(raw)
+                value = parse_amount(raw)
             except ValueError as exc:
                 err(row_number, field, str(exc))
+                continue
+            parsed[field] = value
+            if isinstance(raw, str) and len(amounts) < 10_000:
+                amounts[raw] = value
         if not document or HeaderField.AMOUNT_PAID not in parsed or HeaderField.PAYMENT_DATE not in parsed:
             continue
-        currency = str(cell(values, HeaderField.CURRENCY) or "USD").strip().upper()
-        if not re.fullmatch(r"[A-Z]{3}", currency):
+        currency = (text_at(values, currency_at, width) or "USD").upper()
+        if currency not in currencies:
+            currencies[currency] = bool(_CURRENCY.fullmatch(currency))
+        if not currencies[currency]:
             err(row_number, HeaderField.CURRENCY, f"{currency} is not a currency code")
             continue
+        payment_date = parsed[HeaderField.PAYMENT_DATE]
+        payment_amount = parsed.get(HeaderField.PAYMENT_AMOUNT)
         payment = payments.get(number)
         if payment is None:
             payment = payments[number] = ParsedPayment(
                 payment_number=number,
-                payment_date=parsed[HeaderField.PAYMENT_DATE],
-                amount=Decimal("0.00"),
+                payment_date=payment_date,
+                amount=zero,
                 currency=currency,
                 row=row_number,
             )
-            if HeaderField.PAYMENT_AMOUNT in parsed:
-                payment_amounts[number] = parsed[HeaderField.PAYMENT_AMOUNT]
+            if payment_amount is not None:
+                payment_amounts[number] = payment_amount
         else:
-            if payment.payment_date != parsed[HeaderField.PAYMENT_DATE]:
+            if payment.payment_date != payment_date:
                 err(
                     row_number,
                     HeaderField.PAYMENT_DATE,
@@ -192,9 +240,9 @@ def read_rows(
                     f"payment {number} is in {payment.currency} on row {payment.row}",
                 )
             if (
-                HeaderField.PAYMENT_AMOUNT in parsed
+                payment_amount is not None
                 and number in payment_amounts
-                and payment_amounts[number] != parsed[HeaderField.PAYMENT_AMOUNT]
+                and payment_amounts[number] != payment_amount
             ):
                 err(
                     row_number,
@@ -203,15 +251,15 @@ def read_rows(
                 )
         payment.lines.append(
             ParsedLine(
-                row=row_number,
-                document_number=document,
-                amount_paid=parsed[HeaderField.AMOUNT_PAID],
-                document_date=parsed.get(HeaderField.DOCUMENT_DATE),
-                invoice_amount=parsed.get(HeaderField.INVOICE_AMOUNT),
-                discount=parsed.get(HeaderField.DISCOUNT, Decimal("0.00")),
-                description=str(cell(values, HeaderField.DESCRIPTION) or "")[:255],
-                purchase_order=str(cell(values, HeaderField.PURCHASE_ORDER) or "")[:40],
-                adjustment_code=str(cell(values, HeaderField.ADJUSTMENT_CODE) or "")[:10],
+                row_number,
+                document,
+                parsed[HeaderField.AMOUNT_PAID],
+                parsed.get(HeaderField.DOCUMENT_DATE),
+                parsed.get(HeaderField.INVOICE_AMOUNT),
+                parsed.get(HeaderField.DISCOUNT, zero),
+                text_at(values, description_at, width)[:255],
+                text_at(values, order_at, width)[:40],
+                text_at(values, code_at, width)[:10],
             )
         )
     if errors:

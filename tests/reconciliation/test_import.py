@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from openpyxl import Workbook
 
 from reconciliation import services
@@ -376,3 +377,120 @@ def test_parse_reports_several_payments_in_one_file(gl):
         ("P1", Decimal("10.00"), 1),
         ("P2", Decimal("5.00"), 1),
     ]
+
+
+def test_line_references_are_checked_once_per_row_and_a_vanished_one_refuses(gl):
+    """Lines carry no database foreign keys (they cost a check per line); the import checks instead."""
+    from reconciliation.models import ClassificationRule, GLAccount
+
+    account = gl["4520"]
+    rule = ClassificationRule.objects.first()
+    with transaction.atomic():
+        services._lock_line_references({GLAccount: {account.pk, None}, ClassificationRule: {rule.pk}})
+    with pytest.raises(services._Refusal) as refused, transaction.atomic():
+        services._lock_line_references({GLAccount: {account.pk, 987654}})
+    assert refused.value.code == "changed_meanwhile"
+    assert "[987654] was deleted while the file was being imported" in str(refused.value.errors[0])
+
+
+def test_an_account_coding_lines_still_cannot_be_deleted(gl):
+    from django.db.models import ProtectedError
+
+    assert run(GOOD).status == "imported"
+    account = RemittanceLine.objects.exclude(gl_account=None).first().gl_account
+    with pytest.raises(ProtectedError) as protected:
+        account.delete()
+    assert any(isinstance(o, RemittanceLine) for o in protected.value.protected_objects)
+
+
+def test_plain_amounts_with_fewer_decimals_read_as_cents(gl):
+    """The row reader's fast path for plain amounts gives the same values as the general parser."""
+    from reconciliation.importers import parse
+
+    parsed = parse(
+        csv_bytes(
+            "P7,11/30/2026,1214.5,USD,INV-P1,11/01/2026,Invoice payment,1240,25.5,1214.5",
+            'P7,11/30/2026,1214.5,USD,INV-P2,11/01/2026,Invoice payment,"1,000.1",-0.1,7',
+        ),
+        "p.csv",
+    )
+    first, second = parsed.payments[0].lines
+    assert (first.amount_paid, first.invoice_amount, first.discount) == (
+        Decimal("1214.50"),
+        Decimal("1240.00"),
+        Decimal("25.50"),
+    )
+    assert str(first.amount_paid) == "1214.50" and str(second.amount_paid) == "7.00"
+    assert (second.invoice_amount, second.discount) == (Decimal("1000.10"), Decimal("-0.10"))
+    assert parsed.payments[0].amount == Decimal("1214.50")
+
+
+@pytest.mark.django_db
+def test_rule_blocks_skipped_by_their_prefilter_classify_as_rule_by_rule():
+    """The classifier skips a run of rules when one combined regex finds nothing; the result must be
+    the first matching rule in order, as if each rule were tried (the seeded table plus awkward ones)."""
+    from reconciliation.classification import Classifier, _prefilter, compile_rules
+    from reconciliation.models import ClassificationRule
+
+    ClassificationRule.objects.create(
+        order=1, field="document_number", pattern=r"(?i)^zz(?P<base>\d+)$", line_type="return"
+    )
+    ClassificationRule.objects.create(order=2, field="document_number", pattern=r"(x)\1", line_type="coop")
+    rules = compile_rules()
+    classifier = Classifier(rules, {"88001"})
+    texts = [
+        "INV-1SCRSC",
+        "INV-1-SCR",
+        "INV-1SC",
+        "INV-1PCR",
+        "INV-1(PC)",
+        "12345678VCBSINV",
+        "IPAPUS1234567",
+        "123-PROVISION FOR RECEIVABLESR",
+        "1234-12345678",
+        "88001",
+        "INV-9",
+        "ZZ12",
+        "axxb",
+        "Q-1",
+        "",
+    ]
+    for text in texts:
+        expected = ("unknown", None)
+        for rule in rules:
+            if rule.field == "known_invoice":
+                if text in {"88001"}:
+                    expected = (rule.line_type, rule.id)
+                    break
+            elif rule.field == "document_number" and text and rule.regex.search(text):
+                expected = (rule.line_type, rule.id)
+                break
+        line_type, _, rule_id = classifier.values(text, "", "")
+        assert (line_type, rule_id) == expected, text
+    assert classifier.values("ZZ12", "", "")[1] == "12"
+    assert _prefilter([r"(x)\1", "y"]) is None  # back-references: no prefilter
+
+
+@pytest.mark.django_db
+def test_a_revision_resolves_the_old_versions_cases_and_raises_what_it_still_has(gl):
+    first = csv_bytes(
+        "P9,11/30/2026,80.00,USD,INV-R1,11/01/2026,Invoice payment,100.00,0.00,100.00",
+        "P9,11/30/2026,80.00,USD,WHAT-IS-THIS,11/20/2026,Mystery,(10.00),0.00,(10.00)",
+        "P9,11/30/2026,80.00,USD,WHO-KNOWS,11/20/2026,Mystery,(10.00),0.00,(10.00)",
+    )
+    run(first)
+    old = Remittance.objects.get()
+    assert ExceptionCase.objects.open().filter(subject_id=str(old.public_id)).count() == 2
+    # The revision drops one unknown line and keeps the other (and adds up as before).
+    revised = csv_bytes(
+        "P9,11/30/2026,90.00,USD,INV-R1,11/01/2026,Invoice payment,100.00,0.00,100.00",
+        "P9,11/30/2026,90.00,USD,WHO-KNOWS,11/20/2026,Mystery,(10.00),0.00,(10.00)",
+    )
+    assert run(revised, "revised.csv", revision=True).status == ImportStatus.IMPORTED
+    new = Remittance.objects.get(revision=2)
+    gone = ExceptionCase.objects.get(dedupe_key__endswith=":P9:WHAT-IS-THIS")
+    assert gone.status == "resolved" and gone.auto_resolved
+    assert gone.resolution_note == "Superseded by revision 2 of payment P9."
+    still = ExceptionCase.objects.open().get(dedupe_key__endswith=":P9:WHO-KNOWS")
+    assert still.subject_id == str(new.public_id)  # raised again, about the revision
+    assert not ExceptionCase.objects.open().filter(subject_id=str(old.public_id)).exists()

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reconciliation', '0002_seed_rules_and_headers'),
+        ('reconciliation', '0003_line_references_checked_by_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
