@@ -1,0 +1,45 @@
+"""What a new user reads on the orders pages (found walking the demo): times with their zone,
+the PO timeline in words, item columns and costs as people write them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from orders import allocation, validation
+from tests.orders.factories import import_po, line, make_item, po_payload
+
+pytestmark = pytest.mark.django_db
+
+# A date and time with no zone after it ("2026-11-20 10:00" but not "2026-11-20 10:00 UTC").
+ZONELESS = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?! UTC)\b")
+
+
+@pytest.fixture
+def planned_po():
+    make_item("NW-STOCK", asin="B0STOCK001", cost="12.340000", available=100)
+    po = import_po(po_payload("POWALK1", [line("1", "B0STOCK001", "x", 2, "12.34")])).purchase_order
+    validation.validate_purchase_order(po, resolver=validation.ItemResolver(), now=po.ordered_at)
+    allocation.plan_open_orders()
+    return po
+
+
+def test_po_pages_give_every_time_its_zone_and_the_timeline_in_words(client, personas, planned_po):
+    client.force_login(personas["ops"])
+    detail = client.get(planned_po.get_absolute_url()).content.decode()
+    assert "2026-11-20 10:00 UTC" in detail  # ordered
+    assert ZONELESS.findall(detail) == []
+    assert "PO received from Amazon" in detail and "Acknowledgement decided" in detail
+    assert "purchase_order.imported" not in detail and "acknowledgement.planned" not in detail
+    listing = client.get(reverse("orders:index")).content.decode()
+    assert "2026-11-20 10:00 UTC" in listing and ZONELESS.findall(listing) == []
+
+
+def test_items_list_names_its_columns_and_shows_costs_in_cents(client, personas, planned_po):
+    client.force_login(personas["ops"])
+    body = client.get(reverse("orders:items")).content.decode()
+    headers = re.findall(r"<th[^>]*>(?:\s*<a[^>]*>)?\s*([^<]+?)\s*<", body)
+    assert {"SKU", "UPC / EAN", "ASIN", "NetSuite id"} <= set(headers), headers
+    assert ">12.34<" in body and "12.340000" not in body
