@@ -43,3 +43,26 @@ def test_items_list_names_its_columns_and_shows_costs_in_cents(client, personas,
     headers = re.findall(r"<th[^>]*>(?:\s*<a[^>]*>)?\s*([^<]+?)\s*<", body)
     assert {"SKU", "UPC / EAN", "ASIN", "NetSuite id"} <= set(headers), headers
     assert ">12.34<" in body and "12.340000" not in body
+
+
+def test_the_re_run_of_a_validation_case_validates_its_po_again(sandbox, relay):
+    """The case page's Re-run runs ``details["rerun_flow"]``: for a PO validation problem that must be a
+    flow that validates blocked POs again (items), not the orders window, which skips unchanged POs."""
+    from orders.models import IdentifierKind, Item, ItemCrossReference, PurchaseOrder
+    from tests.orders.test_order_flow import full_cycle
+    from vendorsync import flows
+    from vendorsync.models import ExceptionCase, ExceptionStatus
+
+    full_cycle(relay)
+    case = ExceptionCase.objects.open().filter(kind="sku_asin_gap").order_by("first_seen_at").first()
+    assert case is not None
+    po = PurchaseOrder.objects.get(public_id=case.subject_id)
+    # The cause goes away without a service that revalidates by itself (as a fix made in NetSuite).
+    stocked = Item.objects.filter(available__gt=1000).order_by("sku")
+    for index, po_line in enumerate(po.lines.filter(item__isnull=True, cancelled=False)):
+        ItemCrossReference.objects.create(
+            vendor_code=po.vendor_code, kind=IdentifierKind.ASIN, value=po_line.asin, item=stocked[index]
+        )
+    flows.run_flow(case.details["rerun_flow"])
+    case.refresh_from_db()
+    assert case.status == ExceptionStatus.RESOLVED and case.auto_resolved
