@@ -51,9 +51,11 @@ def deduction_totals(queryset: QuerySet[RemittanceLine]) -> dict[str, Any]:
     aggregates = {}
     for index, (low, high) in enumerate(AGE_BUCKETS.values()):
         newest = today - timedelta(days=low)
-        condition = Q(document_date__lte=newest) | Q(
-            document_date__isnull=True, remittance__payment_date__lte=newest
-        )
+        condition = Q()  # the youngest bucket also holds lines dated after today (filters.age_filter)
+        if low > 0:
+            condition = Q(document_date__lte=newest) | Q(
+                document_date__isnull=True, remittance__payment_date__lte=newest
+            )
         if high is not None:
             oldest = today - timedelta(days=high)
             condition &= Q(document_date__gte=oldest) | Q(

@@ -55,3 +55,21 @@ def test_the_dashboard_and_the_audit_get_the_deduction_figures(gl, personas, cli
     assert f"1 deduction line since {today.replace(day=1):%d %b %Y}" in dashboard
     assert 'href="/reconciliation/deductions/"' not in dashboard  # ops see it too
     assert "Shortage claim (SC) (1)" in dashboard and "-20.00" in dashboard
+
+
+def test_a_deduction_dated_after_today_ages_as_new_not_into_no_bucket(gl, personas, client):
+    """The live demo's clock runs ahead: the aging table summed less than the totals by type."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    data = GOOD.replace(b"11/30/2026", f"{tomorrow:%m/%d/%Y}".encode())
+    services.remittance_import(data=data, name="ahead.csv", door=ImportDoor.COMMAND)
+    totals = selectors.deduction_totals(selectors.deductions())
+    aging = {row["bucket"]: row["total"] for row in totals["aging"]}
+    assert str(aging["0-30"]) == "-20.00"
+    assert sum(aging.values()) == sum(row["total"] for row in totals["by_type"])
+    client.force_login(personas["finance"])
+    page = client.get(reverse("reconciliation:deductions") + "?age=0-30").content.decode()
+    assert "INV-A1SC" in page
