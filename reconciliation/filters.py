@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -45,7 +46,12 @@ class RemittanceFilter(django_filters.FilterSet):
         choices=RemittanceStatus.choices, empty_label="Live (not superseded)", method="by_status"
     )
     payment_number = django_filters.CharFilter(lookup_expr="icontains", label="Payment number")
-    drift = django_filters.BooleanFilter(method="with_drift", label="With variance")
+    # Words for the three states: django-filter's default select reads "Unknown / Yes / No".
+    drift = django_filters.BooleanFilter(
+        method="with_drift",
+        label="With variance",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+    )
 
     class Meta:
         model = Remittance

@@ -73,3 +73,13 @@ def test_a_deduction_dated_after_today_ages_as_new_not_into_no_bucket(gl, person
     client.force_login(personas["finance"])
     page = client.get(reverse("reconciliation:deductions") + "?age=0-30").content.decode()
     assert "INV-A1SC" in page
+
+
+def test_the_variance_filter_reads_any_yes_no_and_filters(gl, personas, client):
+    services.remittance_import(data=GOOD, name="g.csv", door=ImportDoor.COMMAND)
+    client.force_login(personas["finance"])
+    page = client.get(reverse("reconciliation:remittances")).content.decode()
+    assert '<option value="" selected>Any</option>' in page and "Unknown" not in page
+    without = client.get(reverse("reconciliation:remittances") + "?drift=false").content.decode()
+    with_drift = client.get(reverse("reconciliation:remittances") + "?drift=true").content.decode()
+    assert "P100" in without and "P100" not in with_drift  # GOOD ties out: no variance
