@@ -102,3 +102,13 @@ def test_the_dashboard_and_the_audit_get_the_order_figures(settings, personas, c
     client.force_login(personas["admin"])
     dashboard = client.get(reverse("dashboard")).content.decode()
     assert "50.0 %" in dashboard and "1 of 2 POs acknowledged within 24 h" in dashboard
+
+
+def test_a_rejected_line_gives_its_reason_in_words(client, personas):
+    make_item("NW-NONE", asin="B0NONE0001", available=0)
+    po = import_po(po_payload("POWALK2", [line("1", "B0NONE0001", "x", 3, "10.00")])).purchase_order
+    validation.validate_purchase_order(po, resolver=validation.ItemResolver(), now=po.ordered_at)
+    allocation.plan_open_orders()
+    client.force_login(personas["ops"])
+    body = client.get(po.get_absolute_url()).content.decode()
+    assert "Rejected 3 (temporarily unavailable)" in body and "TemporarilyUnavailable" not in body
