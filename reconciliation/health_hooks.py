@@ -38,11 +38,12 @@ def deductions_by_type() -> MetricValue:
     lines = sum(row["n"] for row in rows)
     return MetricValue(
         value=f"{total:,.2f}",
-        detail=f"{lines} deduction line{'s' if lines != 1 else ''} since {first:%d %b %Y} (Reconciliation → Deductions).",
+        detail=f"{lines} deduction line{'s' if lines != 1 else ''} since {first:%d %b %Y}.",
         rows=[
             (f"{LineType(row['line_type']).label} ({row['n']})", f"{(row['total'] or 0):,.2f}")
             for row in rows
         ],
+        link=reverse("reconciliation:deductions"),
     )
 
 
@@ -83,7 +84,7 @@ def register() -> None:
         "deductions_by_type",
         label="Deductions by type per month",
         fn=deductions_by_type,
-        # No link: operations see the dashboard too, and the deductions list is finance's.
+        link="/reconciliation/deductions/",
     )
     register_audit_check(
         "unmapped_deduction_codes",
