@@ -7,6 +7,4 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         # Registering is importing: the flows and outbox handlers of the order flow.
-        from orders import flows, handlers, health_hooks  # noqa: F401
-
-        health_hooks.register()  # dashboard figure and integration-audit checks
+        from orders import flows, handlers  # noqa: F401

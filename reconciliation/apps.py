@@ -26,8 +26,6 @@ class ReconciliationConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers gl-accounts, ar, remittances and remittance-files with the sync-flow registry.
-        from reconciliation import flows, health_hooks  # noqa: F401
-
-        health_hooks.register()  # dashboard figure and integration-audit checks
+        from reconciliation import flows  # noqa: F401
 
         post_migrate.connect(seed_default_tables, sender=self, dispatch_uid="reconciliation.seed_defaults")

@@ -17,21 +17,6 @@ from vendorsync import flows, health, integration_audit, services
 from vendorsync.models import ExceptionCase, OutboxMessage, SyncRun, Team
 
 
-@pytest.fixture(autouse=True)
-def only_core_hooks():
-    """These tests are about the hooks themselves: the metrics and checks the apps provide are set aside."""
-    metrics, checks = dict(health._METRICS), dict(integration_audit._CHECKS)
-    for key, *_ in health.EXPECTED_METRICS:
-        health._METRICS.pop(key, None)
-    for key, *_ in integration_audit.EXPECTED_CHECKS:
-        integration_audit._CHECKS.pop(key, None)
-    yield
-    health._METRICS.clear()
-    health._METRICS.update(metrics)
-    integration_audit._CHECKS.clear()
-    integration_audit._CHECKS.update(checks)
-
-
 @pytest.fixture
 def two_flows():
     """Only these two flows are registered during the test (the apps' real flows are set aside)."""

@@ -33,29 +33,6 @@ def test_deduction_totals_are_cents_and_lists_give_times_their_zone(gl, personas
         assert " UTC" in body and ZONELESS.findall(body) == [], name
 
 
-def test_the_dashboard_and_the_audit_get_the_deduction_figures(gl, personas, client):
-    """Before, the dashboard said "not available yet" and the audit "not checked yet" for finance."""
-    from django.utils import timezone
-
-    from reconciliation.models import DeductionMapping, GLAccount
-    from vendorsync.integration_audit import run_audit
-
-    DeductionMapping.objects.filter(line_type="shortage").delete()
-    GLAccount.objects.filter(number="4550").update(active=False)  # the chargeback account
-    today = timezone.localdate()
-    data = GOOD.replace(b"11/30/2026", f"{today:%m/%d/%Y}".encode())
-    services.remittance_import(data=data, name="g.csv", door=ImportDoor.COMMAND)
-    findings = {f.key: f for f in run_audit()}
-    assert findings["unmapped_deduction_codes"].count == 1
-    assert findings["unmapped_deduction_codes"].examples == ["Shortage claim (SC): 1 line"]
-    assert findings["gl_accounts_missing"].count == 1
-    assert findings["gl_accounts_missing"].examples[0].startswith("Chargeback")
-    client.force_login(personas["admin"])
-    dashboard = client.get(reverse("dashboard")).content.decode()
-    assert f"1 deduction line since {today.replace(day=1):%d %b %Y}" in dashboard
-    assert "Shortage claim (SC) (1)" in dashboard and "-20.00" in dashboard
-
-
 def test_a_deduction_dated_after_today_ages_as_new_not_into_no_bucket(gl, personas, client):
     """The live demo's clock runs ahead: the aging table summed less than the totals by type."""
     from datetime import timedelta
