@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import django_tables2 as tables
 
 from orders.models import Item, ItemCrossReference, PurchaseOrder
+from vendorsync.tables import DATETIME_FORMAT
+
+CENT = Decimal("0.01")
 
 
 class PurchaseOrderTable(tables.Table):
@@ -15,7 +19,7 @@ class PurchaseOrderTable(tables.Table):
     ship_to = tables.Column(verbose_name="FC")
     ship_window_start = tables.DateTimeColumn(verbose_name="Ship from", format="Y-m-d")
     ship_window_end = tables.DateTimeColumn(verbose_name="Ship by", format="Y-m-d")
-    ordered_at = tables.DateTimeColumn(verbose_name="Ordered", format="Y-m-d H:i")
+    ordered_at = tables.DateTimeColumn(verbose_name="Ordered", format=DATETIME_FORMAT)
     line_count = tables.Column(verbose_name="Lines")
     sales_order_state = tables.Column(verbose_name="Sales order")
     open_exceptions = tables.Column(
@@ -50,7 +54,11 @@ class PurchaseOrderTable(tables.Table):
 
 
 class ItemTable(tables.Table):
+    sku = tables.Column(verbose_name="SKU")
+    upc = tables.Column(verbose_name="UPC / EAN")
+    asin = tables.Column(verbose_name="ASIN")
     cost = tables.Column(verbose_name="Cost")
+    netsuite_id = tables.Column(verbose_name="NetSuite id")
 
     class Meta:
         model = Item
@@ -68,6 +76,11 @@ class ItemTable(tables.Table):
         order_by = ("sku",)
         empty_text = "No items yet: run the items sync."
 
+    def render_cost(self, value: Decimal) -> str:
+        # Stored with NetSuite's six decimals; show cents unless the cost really has more.
+        cents = value.quantize(CENT)
+        return str(cents if cents == value else value.normalize())
+
 
 class CrossReferenceTable(tables.Table):
     vendor_code = tables.Column(accessor="vendor_code__code", verbose_name="Vendor code")
@@ -76,6 +89,7 @@ class CrossReferenceTable(tables.Table):
     actions = tables.TemplateColumn(
         template_name="orders/_xref_actions.html", verbose_name="", orderable=False, exclude_from_export=True
     )
+    created_at = tables.DateTimeColumn(verbose_name="Added at", format=DATETIME_FORMAT)
 
     class Meta:
         model = ItemCrossReference

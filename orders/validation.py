@@ -104,7 +104,9 @@ def validate_purchase_order(
     """
     lines = lines if lines is not None else list(po.lines.all())
     outcome = ValidationOutcome(blocked=False)
-    rerun = {"rerun_flow": "orders", "purchase_order": po.number, "vendor_code": po.vendor_code.code}
+    # Re-run = the items flow: it reads items and costs again and validates every open PO again.
+    # The orders flow only validates POs its window brings back, so it never redid this step.
+    rerun = {"rerun_flow": "items", "purchase_order": po.number, "vendor_code": po.vendor_code.code}
     subject = {"subject_type": SUBJECT_TYPE, "subject_id": str(po.public_id)}
     keys = {kind: dedupe_key(kind, po) for kind in ("sku_asin_gap", "price_discrepancy", "po_window")}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -25,9 +26,13 @@ def age_filter(queryset: QuerySet, bucket: str) -> QuerySet:
     low, high = AGE_BUCKETS[bucket]
     today = timezone.localdate()
     newest = today - timedelta(days=low)
-    condition = Q(document_date__lte=newest) | Q(
-        document_date__isnull=True, remittance__payment_date__lte=newest
-    )
+    # The youngest bucket has no newest date: a line dated after today (a clock or zone ahead of
+    # ours, the live demo's simulated days) is 0 days old, not in no bucket at all.
+    condition = Q()
+    if low > 0:
+        condition = Q(document_date__lte=newest) | Q(
+            document_date__isnull=True, remittance__payment_date__lte=newest
+        )
     if high is not None:
         oldest = today - timedelta(days=high)
         condition &= Q(document_date__gte=oldest) | Q(
@@ -41,7 +46,12 @@ class RemittanceFilter(django_filters.FilterSet):
         choices=RemittanceStatus.choices, empty_label="Live (not superseded)", method="by_status"
     )
     payment_number = django_filters.CharFilter(lookup_expr="icontains", label="Payment number")
-    drift = django_filters.BooleanFilter(method="with_drift", label="With variance")
+    # Words for the three states: django-filter's default select reads "Unknown / Yes / No".
+    drift = django_filters.BooleanFilter(
+        method="with_drift",
+        label="With variance",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+    )
 
     class Meta:
         model = Remittance

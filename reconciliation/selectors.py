@@ -25,6 +25,14 @@ def deductions() -> QuerySet[RemittanceLine]:
     )
 
 
+CENT = Decimal("0.01")
+
+
+def _cents(value: Decimal | None) -> Decimal:
+    """A sum of money in cents: SQLite's SUM of a decimal column comes back with float-like digits."""
+    return (value or Decimal("0")).quantize(CENT)
+
+
 def deduction_totals(queryset: QuerySet[RemittanceLine]) -> dict[str, Any]:
     """Totals by type and by aging bucket (0–30 / 31–60 / 61–90 / 90+ days), in two queries."""
     by_type = [
@@ -32,7 +40,7 @@ def deduction_totals(queryset: QuerySet[RemittanceLine]) -> dict[str, Any]:
             "line_type": row["line_type"],
             "label": LineType(row["line_type"]).label,
             "lines": row["n"],
-            "total": row["total"],
+            "total": _cents(row["total"]),
         }
         for row in queryset.order_by()
         .values("line_type")
@@ -43,9 +51,11 @@ def deduction_totals(queryset: QuerySet[RemittanceLine]) -> dict[str, Any]:
     aggregates = {}
     for index, (low, high) in enumerate(AGE_BUCKETS.values()):
         newest = today - timedelta(days=low)
-        condition = Q(document_date__lte=newest) | Q(
-            document_date__isnull=True, remittance__payment_date__lte=newest
-        )
+        condition = Q()  # the youngest bucket also holds lines dated after today (filters.age_filter)
+        if low > 0:
+            condition = Q(document_date__lte=newest) | Q(
+                document_date__isnull=True, remittance__payment_date__lte=newest
+            )
         if high is not None:
             oldest = today - timedelta(days=high)
             condition &= Q(document_date__gte=oldest) | Q(
@@ -53,7 +63,7 @@ def deduction_totals(queryset: QuerySet[RemittanceLine]) -> dict[str, Any]:
             )
         aggregates[f"bucket{index}"] = Sum("amount_paid", filter=condition)
     sums = queryset.order_by().aggregate(**aggregates)
-    aging = [{"bucket": b, "total": sums[f"bucket{i}"] or Decimal("0.00")} for i, b in enumerate(AGE_BUCKETS)]
+    aging = [{"bucket": b, "total": _cents(sums[f"bucket{i}"])} for i, b in enumerate(AGE_BUCKETS)]
     return {"by_type": by_type, "aging": aging}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 
 from reconciliation.models import DeductionMapping, ImportBatch, Remittance, RemittanceLine
+from vendorsync.tables import DATETIME_FORMAT
 
 
 class RemittanceTable(tables.Table):
@@ -90,6 +91,7 @@ class DeductionTable(tables.Table):
 class ImportTable(tables.Table):
     name = tables.Column(linkify=lambda record: record.get_absolute_url())
     uploaded_by = tables.Column(accessor="uploaded_by__username", verbose_name="By", default="system")
+    created_at = tables.DateTimeColumn(verbose_name="Received", format=DATETIME_FORMAT)
 
     class Meta:
         model = ImportBatch
@@ -100,7 +102,8 @@ class ImportTable(tables.Table):
 
 class MappingTable(tables.Table):
     gl_account = tables.Column(verbose_name="GL account")
-    changed_by = tables.Column(accessor="changed_by__username", default="system")
+    changed_by = tables.Column(accessor="changed_by__username", verbose_name="Changed by", default="system")
+    changed_at = tables.DateTimeColumn(verbose_name="Changed at", format=DATETIME_FORMAT)
 
     class Meta:
         model = DeductionMapping

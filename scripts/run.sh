@@ -53,8 +53,11 @@ stopping=0
 cleanup() {
   local rc=$1 pid
   trap - EXIT
-  trap '' INT TERM  # a second Ctrl-C must not leave the processes behind
-  echo; echo "Stopping VendorSync…"
+  trap '' INT TERM HUP  # a second Ctrl-C must not leave the processes behind
+  # Output may go to a pipe whose reader Ctrl-C has already ended (`make run | tee run.log`):
+  # a failed echo must not end this function (SIGPIPE, set -e) before the processes are stopped.
+  trap '' PIPE
+  { echo; echo "Stopping VendorSync…"; } 2>/dev/null || true
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   # Give them 20 s (the worker finishes its current tasks on SIGTERM), then force.
   for _ in $(seq 1 40); do
@@ -71,17 +74,25 @@ cleanup() {
     fi
   done
   wait 2>/dev/null || true
-  echo "Stopped."
+  echo "Stopped." 2>/dev/null || true
   exit "$rc"
 }
 # Ctrl-C (or a TERM) is how you stop it: not a failure. The flag, not an exit status, tells it
 # apart from a process killed by a signal of its own (the OOM killer's SIGKILL, a segfault).
-trap 'stopping=1; cleanup 0' INT TERM
+# A closed terminal (SIGHUP) stops it too.
+trap 'stopping=1; cleanup 0' INT TERM HUP
 trap 'cleanup $?' EXIT
 
 start() {  # start NAME LOG COMMAND...
   local name=$1 log=$2; shift 2
-  "$@" >"$log" 2>&1 &
+  # In a session of its own: the terminal's Ctrl-C and hang-up reach this script only, which stops
+  # each process in order. (A Celery worker that gets SIGHUP restarts itself — a worker left behind
+  # when the terminal closed; one that gets SIGINT next to our TERM turns a warm stop into a cold one.)
+  if command -v setsid >/dev/null; then
+    setsid "$@" >"$log" 2>&1 &
+  else  # (macOS has no setsid: the processes share the terminal's signals as before)
+    "$@" >"$log" 2>&1 &
+  fi
   pids+=($!)
   names+=("$name")
 }

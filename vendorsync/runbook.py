@@ -51,7 +51,7 @@ ENTRIES: dict[str, RunbookEntry] = {
             fix=(
                 "Find the NetSuite item for the ASIN (by UPC/EAN or vendor SKU).",
                 "Add the cross-reference (vendor code + ASIN or vendor SKU → item) in VendorSync.",
-                "Press Re-run: the orders sync revalidates the PO and the case closes by itself.",
+                "Press Re-run: the items sync revalidates the PO and the case closes by itself.",
             ),
             resolves="Automatically, when the PO revalidates with every line mapped.",
         ),
@@ -65,7 +65,7 @@ ENTRIES: dict[str, RunbookEntry] = {
             vendorsync=_ORDERS_PAGE,
             fix=(
                 "Decide which price is right (a pending cost change, a promotion, a data-entry error).",
-                "Fix the NetSuite price or ask Amazon to correct the PO cost; re-run the orders sync.",
+                "Fix the NetSuite price or ask Amazon to correct the PO cost; press Re-run (the items sync).",
                 "If the difference is accepted, resolve the case with the reason.",
             ),
             resolves="Automatically when the costs agree; otherwise by a person with a reason.",

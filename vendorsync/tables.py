@@ -163,9 +163,9 @@ class ExportJobTable(tables.Table):
         '<span class="badge {{ record.status }}">{{ record.get_status_display }}</span>',
         verbose_name="Status",
     )
-    created_at = tables.DateTimeColumn(verbose_name="Requested")
-    finished_at = tables.DateTimeColumn(verbose_name="Finished")
-    expires_at = tables.DateTimeColumn(verbose_name="File kept until")
+    created_at = tables.DateTimeColumn(verbose_name="Requested", format=DATETIME_FORMAT)
+    finished_at = tables.DateTimeColumn(verbose_name="Finished", format=DATETIME_FORMAT)
+    expires_at = tables.DateTimeColumn(verbose_name="File kept until", format=DATETIME_FORMAT)
     download = tables.TemplateColumn(
         '{% if record.status == "done" %}<a href="{% url "export_download" record.public_id %}">Download</a>'
         "{% endif %}",

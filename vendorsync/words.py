@@ -41,6 +41,19 @@ AUDIT_ACTION_LABELS = {
     "user.created": "User created",
     "user.roles_changed": "Roles changed",
     "user.password_reset": "Password reset",
+    # The PO timeline (orders app): what happened to a purchase order, in words.
+    "purchase_order.imported": "PO received from Amazon",
+    "purchase_order.changed": "PO changed by Amazon",
+    "purchase_order.status": "Status changed",
+    "purchase_order.lines_mapped": "Lines mapped to NetSuite items",
+    "purchase_order.sales_order_created": "Sales order created in NetSuite",
+    "purchase_order.sales_order_failed": "Sales order failed in NetSuite",
+    "purchase_order.redecide": "Decided again from current stock",
+    "acknowledgement.planned": "Acknowledgement decided",
+    "acknowledgement.approved": "Acknowledgement approved",
+    "acknowledgement.queued": "Acknowledgement queued",
+    "acknowledgement.submitted": "Acknowledgement sent to Amazon",
+    "acknowledgement.outcome": "Amazon answered the acknowledgement",
 }
 
 SUBJECT_LABELS = {

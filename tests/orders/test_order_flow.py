@@ -105,7 +105,7 @@ def test_re_running_every_flow_duplicates_nothing(sandbox, relay):
 def test_a_sku_asin_gap_blocks_the_po_until_a_cross_reference_is_added(sandbox, relay, personas):
     full_cycle(relay)
     case = ExceptionCase.objects.open().filter(kind="sku_asin_gap").order_by("-first_seen_at").first()
-    assert case is not None and case.details["rerun_flow"] == "orders" and case.amount_at_risk > 0
+    assert case is not None and case.details["rerun_flow"] == "items" and case.amount_at_risk > 0
     po = PurchaseOrder.objects.get(public_id=case.subject_id)
     assert po.status == PurchaseOrderStatus.BLOCKED and not po.acknowledgements.exists()
     assert not OutboxMessage.objects.filter(external_key__startswith=po.sales_order_external_id).exists()

@@ -174,7 +174,7 @@ def test_price_discrepancy_respects_the_tolerance(settings):
     po.refresh_from_db()
     validate(po)
     case = ExceptionCase.objects.get(kind="price_discrepancy")
-    assert case.amount_at_risk == Decimal("1.50") and case.details["rerun_flow"] == "orders"
+    assert case.amount_at_risk == Decimal("1.50") and case.details["rerun_flow"] == "items"
 
 
 def test_window_problems_are_raised_and_cleared():
