@@ -16,6 +16,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Real hashing costs ~0.3 s per password; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test run keeps its cache in its own process (the app's default is files under var/, shared by
+    # every process of one installation — and by two test runs of one checkout).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -299,6 +299,22 @@ SYNC_SWEEP_SECONDS = env_int("VENDORSYNC_SYNC_SWEEP_SECONDS", 30, minimum=5)
 # connector call (whose own budget is 90 s by default) and puts the rest back in the queue.
 OUTBOX_RELAY_BUDGET_SECONDS = max(10, CELERY_TASK_SOFT_TIME_LIMIT - 100)
 
+# --- Cache -------------------------------------------------------------------------------------------
+# One cache for every process of the app: the health sweep computes the dashboard's figures in the
+# worker and the web processes read them there. Redis when VENDORSYNC_CACHE_URL names one
+# (production: several machines), else files under var/cache/ (the embedded default: one machine).
+CACHE_URL = env_str("VENDORSYNC_CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured("VENDORSYNC_CACHE_URL must be a redis:// or rediss:// URL.")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+    }
+}
+
 # --- Health and alerts (vendorsync/health.py, vendorsync/alerts.py) -------------------------------
 # How often beat checks sync freshness (sync_failed cases) and sends due alerts.
 HEALTH_SWEEP_SECONDS = env_int("VENDORSYNC_HEALTH_SWEEP_SECONDS", 60, minimum=10)

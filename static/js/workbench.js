@@ -74,7 +74,16 @@
 
   function press(selector) {
     var button = document.querySelector("#wb-panel " + selector);
-    if (button) button.click();
+    if (!button) return;
+    // A key pressed right after a swap can reach a form htmx has not processed yet: a click would then
+    // submit it natively (a full page load). Send it through htmx directly, as the form says.
+    var form = button.closest("form");
+    var url = form && form.getAttribute("hx-post");
+    if (url) {
+      htmx.ajax("POST", url, { source: form, target: form.getAttribute("hx-target") || "#wb-panel", swap: form.getAttribute("hx-swap") || "outerHTML" });
+    } else {
+      button.click();
+    }
   }
 
   function toggleHelp() {
