@@ -82,6 +82,16 @@ def test_due_flows_are_those_whose_interval_has_passed(demo_flows):
 
 
 @pytest.mark.django_db
+def test_a_flow_due_just_after_a_sweep_runs_at_that_sweep_not_the_next(demo_flows, settings):
+    settings.SYNC_SWEEP_SECONDS = 30
+    now = timezone.now()
+    SyncRun.objects.create(flow="t-count", started_at=now - timedelta(seconds=58))  # due in 2 s
+    SyncRun.objects.create(flow="t-fail", started_at=now - timedelta(seconds=40))  # due in 20 s
+    names = {flow.name for flow in flows.due_flows(now=now)}
+    assert names == {"t-count"}
+
+
+@pytest.mark.django_db
 def test_sync_all_runs_every_flow_in_order_and_fails_when_one_failed(demo_flows, capsys):
     with pytest.raises(CommandError, match="Failed: t-fail"):
         call_command("sync", "all", "--json")

@@ -207,8 +207,13 @@ def flow_status() -> list[dict[str, Any]]:
 
 
 def due_flows(*, now: datetime | None = None) -> list[Flow]:
-    """Flows whose interval has passed since their last start (or that never ran)."""
+    """Flows whose interval has passed since their last start (or that never ran).
+
+    Beat asks every ``SYNC_SWEEP_SECONDS``; a flow that falls due just after a sweep would otherwise
+    wait for the next one, so half a sweep early counts as due (a 60 s flow runs every 60 s, not 90).
+    """
     now = now or timezone.now()
+    slack = timedelta(seconds=settings.SYNC_SWEEP_SECONDS / 2)
     last = dict(
         SyncRun.objects.filter(flow__in=[f.name for f in all_flows()])
         .values_list("flow")
@@ -218,5 +223,5 @@ def due_flows(*, now: datetime | None = None) -> list[Flow]:
     return [
         flow
         for flow in all_flows()
-        if flow.name not in last or now - last[flow.name] >= timedelta(seconds=flow.every_seconds)
+        if flow.name not in last or now - last[flow.name] >= timedelta(seconds=flow.every_seconds) - slack
     ]
