@@ -11,6 +11,7 @@ simulated clock (which the live demo moves ahead of real time), otherwise the re
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -455,6 +456,39 @@ def _clear_ack_cases(po: PurchaseOrder) -> None:
         exception_clear(dedupe_key=f"{kind}:{po.vendor_code.code}:{po.number}", note=note)
 
 
+def follow_transactions(
+    submissions: list[Any],
+    *,
+    record: Callable[[Any, str, list[dict[str, str]]], Any],
+    on_success: Callable[[Any], None],
+    on_failure: Callable[[Any, str], None],
+) -> dict[str, int]:
+    """Ask Amazon for the transaction status of each submission (acknowledgement, ASN, invoice).
+
+    ``record(item, status, errors)`` stores the outcome and returns the fresh row; ``on_success`` and
+    ``on_failure(item, detail)`` clear or raise the item's case. One client for the whole batch.
+    Returns how many were checked, succeeded, failed and are still processing.
+    """
+    counts = {"checked": 0, "succeeded": 0, "failed": 0, "processing": 0}
+    if not submissions:
+        return counts
+    with connections.amazon_client() as client:
+        for item in submissions:
+            status = client.get_transaction(item.transaction_id)
+            counts["checked"] += 1
+            errors = [{"code": e.code, "message": e.message} for e in status.errors]
+            item = record(item, status.status, errors)
+            if status.status == "Success":
+                counts["succeeded"] += 1
+                on_success(item)
+            elif status.status == "Failure":
+                counts["failed"] += 1
+                on_failure(item, "; ".join(f"{e['code']}: {e['message']}" for e in errors) or "no details")
+            else:
+                counts["processing"] += 1
+    return counts
+
+
 @register_flow(
     "transactions",
     label="Transaction status",
@@ -465,28 +499,21 @@ def _clear_ack_cases(po: PurchaseOrder) -> None:
     freshness_seconds=3600,
 )
 def transactions_flow(ctx: FlowContext) -> FlowResult:
-    counts = {"checked": 0, "succeeded": 0, "failed": 0, "processing": 0, "overdue": 0}
     pending = list(
         Acknowledgement.objects.filter(status=AcknowledgementStatus.SUBMITTED, channel=Channel.API)
         .exclude(transaction_id="")
         .select_related("purchase_order__vendor_code")
     )
-    if pending:
-        with connections.amazon_client() as client:
-            for ack in pending:
-                status = client.get_transaction(ack.transaction_id)
-                counts["checked"] += 1
-                errors = [{"code": e.code, "message": e.message} for e in status.errors]
-                ack = services.acknowledgement_record_outcome(ack=ack, status=status.status, errors=errors)
-                if status.status == "Success":
-                    counts["succeeded"] += 1
-                    _clear_ack_cases(ack.purchase_order)
-                elif status.status == "Failure":
-                    counts["failed"] += 1
-                    detail = "; ".join(f"{e['code']}: {e['message']}" for e in errors) or "no details"
-                    _raise_ack_failed(ack, f"Amazon's transaction {ack.transaction_id} failed: {detail}")
-                else:
-                    counts["processing"] += 1
+    counts = follow_transactions(
+        pending,
+        record=lambda ack, status, errors: services.acknowledgement_record_outcome(
+            ack=ack, status=status, errors=errors
+        ),
+        on_success=lambda ack: _clear_ack_cases(ack.purchase_order),
+        on_failure=lambda ack, detail: _raise_ack_failed(
+            ack, f"Amazon's transaction {ack.transaction_id} failed: {detail}"
+        ),
+    )
     counts["overdue"] = flag_overdue(amazon_now())
     return FlowResult(counts=counts)
 

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db.models import F
 
 from orders import edi
-from orders.flows import _every, amazon_now
+from orders.flows import _every, amazon_now, follow_transactions
 from orders.models import PurchaseOrder, PurchaseOrderStatus
 from orders.outbound import cases, services
 from orders.outbound_models import Invoice, InvoiceStatus, Shipment, ShipmentStatus
@@ -136,23 +136,19 @@ def shipments_flow(ctx: FlowContext) -> FlowResult:
         .exclude(transaction_id="")
         .select_related("purchase_order")
     )
-    if pending:
-        with connections.amazon_client() as client:
-            for shipment in pending:
-                status = client.get_transaction(shipment.transaction_id)
-                errors = [{"code": e.code, "message": e.message} for e in status.errors]
-                shipment = services.shipment_record_outcome(
-                    shipment=shipment, status=status.status, errors=errors
-                )
-                if status.status == "Success":
-                    counts["accepted"] += 1
-                    cases.clear_rejected(shipment)
-                elif status.status == "Failure":
-                    counts["rejected"] += 1
-                    detail = "; ".join(f"{e['code']}: {e['message']}" for e in errors) or "no details"
-                    cases.raise_rejected(shipment, f"transaction {shipment.transaction_id} failed: {detail}")
-                else:
-                    counts["processing"] += 1
+    followed = follow_transactions(
+        pending,
+        record=lambda shipment, status, errors: services.shipment_record_outcome(
+            shipment=shipment, status=status, errors=errors
+        ),
+        on_success=cases.clear_rejected,
+        on_failure=lambda shipment, detail: cases.raise_rejected(
+            shipment, f"transaction {shipment.transaction_id} failed: {detail}"
+        ),
+    )
+    counts["accepted"] += followed["succeeded"]
+    counts["rejected"] += followed["failed"]
+    counts["processing"] += followed["processing"]
     counts["edi_997"] = read_functional_acks()
     return FlowResult(counts=counts)
 
@@ -227,22 +223,16 @@ def invoices_flow(ctx: FlowContext) -> FlowResult:
         .exclude(transaction_id="")
         .select_related("purchase_order")
     )
-    if pending:
-        with connections.amazon_client() as client:
-            for invoice in pending:
-                status = client.get_transaction(invoice.transaction_id)
-                errors = [{"code": e.code, "message": e.message} for e in status.errors]
-                invoice = services.invoice_record_outcome(
-                    invoice=invoice, status=status.status, errors=errors
-                )
-                if status.status == "Success":
-                    counts["accepted"] += 1
-                    cases.clear_invoice_failed(invoice)
-                elif status.status == "Failure":
-                    counts["failed"] += 1
-                    cases.raise_invoice_failed(
-                        invoice, "; ".join(f"{e['code']}: {e['message']}" for e in errors) or "no details"
-                    )
+    followed = follow_transactions(
+        pending,
+        record=lambda invoice, status, errors: services.invoice_record_outcome(
+            invoice=invoice, status=status, errors=errors
+        ),
+        on_success=cases.clear_invoice_failed,
+        on_failure=cases.raise_invoice_failed,
+    )
+    counts["accepted"] += followed["succeeded"]
+    counts["failed"] += followed["failed"]
     return FlowResult(counts=counts)
 
 
