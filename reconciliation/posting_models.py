@@ -200,11 +200,15 @@ class RecordType(models.TextChoices):
     CREDIT_MEMO = "creditMemo", "Credit memo"
     JOURNAL_ENTRY = "journalEntry", "Journal entry"
     CUSTOMER_PAYMENT = "customerPayment", "Customer payment"
+    # A claim Amazon reverses and pays back (SCR, provision reversal) is re-billed with the
+    # deduction account's item and applied by the payment (NetSuite reference §13.1).
+    INVOICE = "invoice", "Invoice (re-bill of a reversed claim)"
 
 
 class EntryPurpose(models.TextChoices):
     DEDUCTION = "deduction", "Deduction"
     DISCOUNT = "discount", "Terms discount"
+    WRITE_OFF = "write_off", "Residual written off"
     PAYMENT = "payment", "Payment"
     REVERSAL = "reversal", "Reversal"
 

@@ -16,6 +16,7 @@ OPERATIONS = {
     RecordType.CREDIT_MEMO: "posting.credit_memo",
     RecordType.JOURNAL_ENTRY: "posting.journal_entry",
     RecordType.CUSTOMER_PAYMENT: "posting.customer_payment",
+    RecordType.INVOICE: "posting.invoice",
 }
 
 
