@@ -438,3 +438,24 @@ def test_the_batch_page_keeps_a_bounded_number_of_queries(
     with django_assert_max_num_queries(30):
         response = client.get(batch.get_absolute_url())
     assert response.status_code == 200
+
+
+def test_the_pages_refuse_whoever_may_not_act(reconciled, personas, django_user_model):
+    batch = services.batch_build(remittances=[reconciled], user=personas["finance"])
+    services.batch_submit(batch=batch, user=personas["finance"])
+    approve = reverse("reconciliation:posting_batch_approve", args=[batch.public_id])
+    assert client_for(personas["finance"]).post(approve).status_code == 403
+    assert client_for(personas["admin"]).post(approve).status_code == 403
+    assert client_for(personas["ops"]).get(batch.get_absolute_url()).status_code == 403
+    assert client_for(personas["admin"]).get(batch.get_absolute_url()).status_code == 200  # reads only
+    root = django_user_model.objects.create_superuser("root", password="correct-horse-battery")
+    response = client_for(root).post(approve, {"version": "1"}, follow=True)
+    assert "Only a finance approver may approve" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == "pending_approval" and batch.approved_by is None
+
+
+def test_postings_and_periods_are_in_the_reconciliation_navigation(personas):
+    html = client_for(personas["finance"]).get(reverse("reconciliation:remittances")).content.decode()
+    assert f'href="{reverse("reconciliation:posting_batches")}"' in html
+    assert f'href="{reverse("reconciliation:posting_periods")}"' in html
