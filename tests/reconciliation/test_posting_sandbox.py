@@ -5,6 +5,7 @@ delivery itself is tested with the handlers)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -108,3 +109,23 @@ def test_netsuite_refuses_a_payment_that_applies_more_than_it_has(sandbox, perso
         pytest.raises(NetSuiteRejectedError, match="still open on transaction"),
     ):
         client.upsert_by_external_id("customerPayment", draft.external_id, draft.payload)
+
+
+@pytest.mark.django_db
+def test_the_demo_keeps_a_batch_to_submit_and_one_to_approve_and_never_approves(sandbox, settings):
+    from django.core.management import call_command
+
+    from reconciliation.posting_models import PostingBatch
+    from reconciliation.tasks import automatch_remittance
+
+    call_command("seed_demo", stdout=io.StringIO())  # the demo users
+    for name in ("gl-accounts", "periods", "ar", "remittance-files"):
+        flows.run_flow(name)
+    for pk in Remittance.objects.exclude(status="superseded").values_list("pk", flat=True):
+        automatch_remittance(pk)
+    batches = list(PostingBatch.objects.order_by("status"))
+    assert sorted(b.status for b in batches) == ["draft", "pending_approval"]
+    assert {b.prepared_by.username for b in batches} == {"finance"}
+    assert all(services.batch_blockers(b) == [] for b in batches)
+    automatch_remittance(Remittance.objects.first().pk)  # topped up, not piled up
+    assert PostingBatch.objects.count() == 2 and not PostingBatch.objects.filter(approved_by__isnull=False)
