@@ -429,15 +429,34 @@ def test_the_postings_list_filters_and_keeps_a_bounded_number_of_queries(
     assert export.status_code == 200
 
 
-def test_the_batch_page_keeps_a_bounded_number_of_queries(
+def _page_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context)
+
+
+def test_the_batch_page_costs_the_same_few_queries_for_5_or_45_records(
     reconciled, personas, django_assert_max_num_queries
 ):
-    batch = services.batch_build(remittances=[reconciled], user=personas["finance"])
-    client = client_for(personas["finance"])
-    client.get(batch.get_absolute_url())  # warm the session / permission caches
-    with django_assert_max_num_queries(30):
-        response = client.get(batch.get_absolute_url())
-    assert response.status_code == 200
+    client = client_for(personas["approver"])
+    small = services.batch_build(remittances=[reconciled], user=personas["finance"])
+    client.get(small.get_absolute_url())  # warm the session and permission caches
+    invoice("INV-9", "1000.00", "509")
+    rows = ["P600,11/30/2026,600.00,USD,INV-9,11/01/2026,Invoice payment,1000.00,0.00,1000.00"]
+    rows += [
+        f"P600,11/30/2026,600.00,USD,{n}VCBSINV,11/30/2026,Chargeback,(10.00),0.00,(10.00)" for n in range(40)
+    ]
+    run(csv_bytes(*rows))
+    large_remittance = Remittance.objects.get(payment_number="P600")
+    ms.remittance_automatch(remittances=[large_remittance])
+    large = services.batch_build(remittances=[large_remittance], user=personas["finance"])
+    assert large.entries.count() == 41
+    with django_assert_max_num_queries(25):
+        small_count = _page_queries(client, small.get_absolute_url())
+    assert _page_queries(client, large.get_absolute_url()) == small_count
 
 
 def test_the_pages_refuse_whoever_may_not_act(reconciled, personas, django_user_model):
