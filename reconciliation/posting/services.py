@@ -291,7 +291,7 @@ def batch_build(
 
 
 def _locked(batch: PostingBatch) -> PostingBatch:
-    return PostingBatch.objects.select_for_update().select_related("period").get(pk=batch.pk)
+    return PostingBatch.objects.select_for_update(of=("self",)).select_related("period").get(pk=batch.pk)
 
 
 def batch_rebuild(
