@@ -369,6 +369,15 @@ def batch_blockers(batch: PostingBatch) -> list[Blocker]:
                     remittance.get_absolute_url(),
                 )
             )
+        if remittance.currency != batch.currency:
+            blockers.append(
+                Blocker(
+                    "currency",
+                    f"Payment {remittance.payment_number} is in {remittance.currency}, the batch in "
+                    f"{batch.currency}: one currency per batch.",
+                    remittance.get_absolute_url(),
+                )
+            )
         if remittance.drift:
             blockers.append(
                 Blocker(
