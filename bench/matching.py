@@ -40,6 +40,7 @@ from reconciliation.matching import (  # noqa: E402
     OpenInvoiceIn,
     RemittanceLineIn,
     match,
+    normalise,
     tie_out,
 )
 
@@ -204,13 +205,13 @@ def postgres(invoice_count: int, steps: list[int]) -> None:
         DeductionMapping.objects.create(line_type=line_type, gl_account=account, effective_from="2020-01-01")
     with transaction.atomic(), connection.cursor() as cursor:
         with cursor.cursor.copy(
-            "COPY reconciliation_openinvoice (netsuite_id, number, date, amount, open_balance, purchase_order,"
-            " customer_id, status, synced_at) FROM STDIN"
+            "COPY reconciliation_openinvoice (netsuite_id, number, number_key, date, amount, open_balance,"
+            " purchase_order, po_key, customer_id, status, synced_at) FROM STDIN"
         ) as copy:
             for inv in pool:
                 copy.write_row(
-                    [str(inv.key), inv.number, inv.date, inv.amount, inv.open_balance, inv.po_number, "1001",
-                     "open", "2026-12-01T00:00:00Z"]
+                    [str(inv.key), inv.number, normalise(inv.number), inv.date, inv.amount, inv.open_balance,
+                     inv.po_number, normalise(inv.po_number), "1001", "open", "2026-12-01T00:00:00Z"]
                 )  # fmt: skip
         batch = ImportBatch.objects.create(name="bench", door="command", checksum="0" * 64, status="imported")
         by_payment: dict[str, list[RemittanceLineIn]] = {}

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -117,9 +117,7 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 def _consumed_by_invoice(invoice_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
     """What accepted matches of live remittances take from each invoice (one grouped query)."""
-    allocations = MatchAllocation.objects.filter(match__status=MatchStatus.ACCEPTED).exclude(
-        match__remittance__status=RemittanceStatus.SUPERSEDED
-    )
+    allocations = _live_accepted()
     if invoice_ids is not None:
         allocations = allocations.filter(invoice_id__in=list(invoice_ids))
     return dict(
@@ -128,6 +126,25 @@ def _consumed_by_invoice(invoice_ids: Iterable[int] | None = None) -> dict[int, 
         .annotate(total=Sum(F("amount") + F("discount") + F("write_off")))
         .values_list("invoice_id", "total")
     )
+
+
+def _live_accepted() -> QuerySet[MatchAllocation]:
+    return MatchAllocation.objects.filter(match__status=MatchStatus.ACCEPTED).exclude(
+        match__remittance__status=RemittanceStatus.SUPERSEDED
+    )
+
+
+def _consumed_of_open_invoices() -> dict[int, tuple[Decimal, Decimal]]:
+    """Invoice id → (room left, consumed) for open invoices that accepted matches draw on."""
+    return {
+        pk: (open_balance - total, total)
+        for pk, open_balance, total in _live_accepted()
+        .filter(invoice__open_balance__gt=0)
+        .order_by()
+        .values("invoice_id")
+        .annotate(total=Sum(F("amount") + F("discount") + F("write_off")))
+        .values_list("invoice_id", "invoice__open_balance", "total")
+    }
 
 
 def _room(invoice: OpenInvoice, consumed: dict[int, Decimal]) -> Decimal:
@@ -168,23 +185,48 @@ def _line_in(row: tuple, payments: dict[int, Remittance]) -> engine.RemittanceLi
     )
 
 
-def _invoices_for(lines: Sequence[engine.RemittanceLineIn]) -> list[engine.OpenInvoiceIn]:
-    """Every invoice with room left, plus the closed ones the lines name (open 0)."""
-    consumed = _consumed_by_invoice()
-    columns = ("id", "number", "amount", "open_balance", "date", "purchase_order")
-    rows: dict[int, tuple] = {
-        row[0]: row for row in OpenInvoice.objects.filter(open_balance__gt=0).values_list(*columns)
-    }
-    names: set[str] = set()
-    for line in lines:
-        names.add(line.document_number)
-        if line.base_invoice_number:
-            names.add(line.base_invoice_number)
-        elif base := engine.strip_deduction_suffix(line.document_number):
-            names.add(base)
-    for chunk in _chunks(sorted(names)):
-        for row in OpenInvoice.objects.filter(number__in=chunk, open_balance__lte=0).values_list(*columns):
-            rows[row[0]] = row
+INVOICE_COLUMNS = ("id", "number", "amount", "open_balance", "date", "purchase_order")
+
+
+def _invoice_rows(reach: engine.Reach, extra_ids: Iterable[int]) -> dict[int, tuple]:
+    """The invoices ``reach`` names, each once: one query on PostgreSQL (arrays bound as one
+    parameter each, index scans OR-ed by the planner), chunked ``IN`` lists elsewhere."""
+    extra = sorted(extra_ids)
+    if connection.vendor == "postgresql":
+        table = OpenInvoice._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(INVOICE_COLUMNS)} FROM {table}"  # noqa: S608 - our names
+                " WHERE number = ANY(%s) OR number_key = ANY(%s) OR (open_balance > 0 AND (po_key = ANY(%s)"
+                " OR open_balance = ANY(%s) OR amount = ANY(%s) OR id = ANY(%s)))",
+                [
+                    sorted(reach.names),
+                    sorted(reach.keys),
+                    sorted(reach.pos),
+                    sorted(reach.amounts),
+                    sorted(reach.amounts),
+                    extra,
+                ],
+            )
+            return {row[0]: row for row in cursor.fetchall()}
+    rows: dict[int, tuple] = {}
+    is_open = Q(open_balance__gt=0)
+    lookups: list[tuple[str, Sequence[Any], Q]] = [
+        ("number__in", sorted(reach.names), Q()),
+        ("number_key__in", sorted(reach.keys), Q()),
+        ("po_key__in", sorted(reach.pos), is_open),
+        ("open_balance__in", sorted(reach.amounts), is_open),
+        ("amount__in", sorted(reach.amounts), is_open),
+        ("pk__in", extra, is_open),
+    ]
+    for lookup, values, condition in lookups:
+        for chunk in _chunks(values):
+            for row in OpenInvoice.objects.filter(condition, **{lookup: chunk}).values_list(*INVOICE_COLUMNS):
+                rows[row[0]] = row
+    return rows
+
+
+def _engine_invoices(rows: Iterable[tuple], consumed: dict[int, Decimal]) -> list[engine.OpenInvoiceIn]:
     return [
         engine.OpenInvoiceIn(
             key=pk,
@@ -194,8 +236,33 @@ def _invoices_for(lines: Sequence[engine.RemittanceLineIn]) -> list[engine.OpenI
             date=when,
             po_number=po,
         )
-        for pk, number, amount, open_balance, when, po in rows.values()
+        for pk, number, amount, open_balance, when, po in rows
     ]
+
+
+def _invoices_for(
+    lines: Sequence[engine.RemittanceLineIn],
+) -> tuple[list[engine.OpenInvoiceIn], Callable[[set[date]], list[engine.OpenInvoiceIn]]]:
+    """The invoices the lines can reach, and the loader of rule 5's date buckets (``engine.match``).
+
+    Loads only what the lines name — by number (as written or normalised), PO or amount — never
+    the whole ledger: the cost follows the lines. An invoice partly consumed by accepted matches
+    is matched on what is left, an amount no line index can guess, so those few come along too.
+    """
+    consumed = _consumed_of_open_invoices()
+    partly = (pk for pk, (left, used) in consumed.items() if left > 0 and used > 0)
+    used = {pk: spent for pk, (_, spent) in consumed.items()}
+    rows = _invoice_rows(engine.Reach.of(lines), partly)
+
+    def dated(dates: set[date]) -> list[engine.OpenInvoiceIn]:
+        found = []
+        for chunk in _chunks(sorted(dates)):
+            found += OpenInvoice.objects.filter(open_balance__gt=0, date__in=chunk).values_list(
+                *INVOICE_COLUMNS
+            )
+        return _engine_invoices(found, used)
+
+    return _engine_invoices(rows.values(), used), dated
 
 
 def _write_off_accounts(payment_dates: dict[int, date]) -> dict[int, int | None]:
@@ -240,7 +307,8 @@ def remittance_automatch(
             .values_list(*LINE_FIELDS)
         )
         lines = [_line_in(row, payments) for row in rows]
-        result = engine.match(lines, _invoices_for(lines), config)
+        invoices, dated = _invoices_for(lines)
+        result = engine.match(lines, invoices, config, dated=dated)
         decided: dict[tuple[int, int], str] = {
             (line_id, invoice_id): status
             for line_id, invoice_id, status in MatchAllocation.objects.filter(

@@ -404,3 +404,67 @@ def test_the_dashboard_shows_the_auto_match_rate(world, django_assert_max_num_qu
 
     with django_assert_max_num_queries(1):
         auto_match_rate()
+
+
+# --- At scale: the run loads what its lines can name, not the ledger -------------------------------
+
+
+def test_invoices_keep_their_normalised_number_and_po_keys(db):
+    created = invoice(" inv-0001001", "10.00")
+    OpenInvoice.objects.bulk_create(
+        [
+            OpenInvoice(
+                netsuite_id="b1",
+                number="INV-00042",
+                purchase_order="po 007",
+                amount=D("1"),
+                open_balance=D("1"),
+            )
+        ]
+    )
+    assert (created.number_key, created.po_key) == ("INV1001", "")
+    assert OpenInvoice.objects.filter(number_key="INV42", po_key="PO7").exists()
+    from reconciliation.services import open_invoices_sync
+
+    open_invoices_sync(
+        rows=[
+            {
+                "id": "b1",
+                "tranid": "inv 0099",
+                "otherrefnum": "PO-0008",
+                "foreigntotal": "1",
+                "foreignamountunpaid": "1",
+            }
+        ],
+        customer_id="1001",
+    )
+    assert OpenInvoice.objects.filter(netsuite_id="b1", number_key="INV99", po_key="PO8").exists()
+
+
+def test_a_run_loads_only_the_invoices_its_lines_can_name(world):
+    remittance, invoices = world
+    OpenInvoice.objects.bulk_create(
+        OpenInvoice(netsuite_id=f"x{n}", number=f"OTHER-{n}", amount=D("777.77"), open_balance=D("777.77"))
+        for n in range(300)
+    )
+    rows = RemittanceLine.objects.filter(remittance=remittance).values_list(*ms.LINE_FIELDS)
+    lines = [ms._line_in(row, {remittance.pk: remittance}) for row in rows]
+    loaded, _ = ms._invoices_for(lines)
+    # By number (INV-1, INV-2; INV-1 again as INV-1SC's base) and by amount (50.00: INV-3, INV-4).
+    assert {inv.number for inv in loaded} == {"INV-1", "INV-2", "INV-3", "INV-4"}
+
+
+def test_a_line_naming_nothing_finds_a_combination_of_invoices_of_its_date(gl):
+    # Neither invoice is named, on the line's PO or of its amount: only rule 5's date bucket,
+    # fetched on demand, brings them in.
+    invoice("INV-61", "30.00", when=date(2026, 11, 5))
+    invoice("INV-62", "50.00", when=date(2026, 11, 5))
+    invoice("INV-63", "45.00", when=date(2026, 11, 6))
+    batch = run(csv_bytes("P300,11/30/2026,80.00,USD,REF-88,11/05/2026,Invoice payment,80.00,0.00,80.00"))
+    assert batch.status == "imported", batch.errors
+    remittance = Remittance.objects.get(payment_number="P300")
+    result = ms.remittance_automatch(remittances=[remittance], outcomes=True)
+    assert (result.auto, result.suggested) == (0, 1)
+    suggestion = Match.objects.get(remittance=remittance)
+    assert suggestion.rule == MatchRule.COMBINATION
+    assert sorted(suggestion.allocations.values_list("invoice__number", flat=True)) == ["INV-61", "INV-62"]
