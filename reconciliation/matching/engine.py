@@ -680,18 +680,23 @@ class Reach:
     @classmethod
     def of(cls, lines: Iterable[RemittanceLineIn]) -> Reach:
         reach = cls()
+        names, pos, amounts = reach.names, set(), reach.amounts
         for line in lines:
-            base = line.base_invoice_number.strip() or strip_deduction_suffix(line.document_number)
-            for name in (line.document_number, line.document_number.strip(), base):
-                if name:
-                    reach.names.add(name)
-                    if key := normalise(name):
-                        reach.keys.add(key[:100])
-            if po := normalise(line.po_number):
-                reach.pos.add(po[:40])
-            for amount in (line.gross, line.invoice_amount):
-                if amount > 0:
-                    reach.amounts.add(amount)
+            number = line.document_number
+            names.add(number)
+            names.add(number.strip())
+            if line.line_type.is_deduction or line.amount_paid < 0:  # rule 2 looks up the base too
+                names.add(line.base_invoice_number.strip() or strip_deduction_suffix(number))
+            pos.add(line.po_number)
+            gross, stated = line.gross, line.invoice_amount
+            if gross > 0:
+                amounts.add(gross)
+            if stated > 0:
+                amounts.add(stated)
+        names.discard("")
+        # Each distinct spelling normalised once (a run repeats numbers and POs a lot).
+        reach.keys = {key[:100] for name in names if (key := normalise(name))}
+        reach.pos = {key[:40] for po in pos if (key := normalise(po))}
         return reach
 
     def reaches(self, invoice: OpenInvoiceIn) -> bool:
@@ -740,7 +745,8 @@ def match(
     document or base number (or its normalised form), whose normalised PO is a line's, or whose
     open balance or amount equals a line's gross or invoice amount — plus ``dated``: called at
     most once, before rule 5, with the document dates of the lines still unplaced that carry no
-    PO, it returns the open invoices of those dates. The result is the same as with every invoice.
+    PO, it returns the open invoices of those dates (the first ``PO_GROUP_SCAN`` of each date by
+    number suffice: rule 5 reads no further). The result is the same as with every invoice.
     """
     config = config or EngineConfig()
     # The run allocates a few million small objects and creates no reference cycles: the cyclic

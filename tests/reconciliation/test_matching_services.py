@@ -467,4 +467,6 @@ def test_a_line_naming_nothing_finds_a_combination_of_invoices_of_its_date(gl):
     assert (result.auto, result.suggested) == (0, 1)
     suggestion = Match.objects.get(remittance=remittance)
     assert suggestion.rule == MatchRule.COMBINATION
+    assert suggestion.public_id.version == 4
+    assert "INV-61 (30.00) + INV-62 (50.00)" in suggestion.explanation  # written as the engine said it
     assert sorted(suggestion.allocations.values_list("invoice__number", flat=True)) == ["INV-61", "INV-62"]
