@@ -55,9 +55,9 @@ from reconciliation.models import (
     RemittanceLine,
     RemittanceStatus,
 )
-from vendorsync.models import ExceptionKind, Severity
+from vendorsync.models import ExceptionCase, ExceptionKind, Severity
 from vendorsync.roles import perm
-from vendorsync.services import audit_record, exception_clear, exception_raise
+from vendorsync.services import audit_record, audit_record_many, exception_clear, exception_raise
 
 ZERO = Decimal("0.00")
 CHUNK = 5000  # ids per IN (...) list: under SQLite's variable limit, cheap on PostgreSQL
@@ -358,14 +358,29 @@ def remittance_automatch(
         run.auto = sum(1 for m, _ in pending if m.auto)
         run.suggested = len(pending) - run.auto
         run.unmatched = len(result.unmatched)
+        # One audit row per remittance, with what the run did to it; each match row itself keeps
+        # its rule, confidence, explanation and flags (the detail a reviewer reads).
         per_remittance = Counter(row[1] for row in rows)
-        for pk, remittance in payments.items():
-            audit_record(
-                actor=actor,
-                action="remittance.automatched",
-                subject=remittance,
-                after={"lines": per_remittance.get(pk, 0), "config": _config_summary(config)},
-            )
+        done: dict[int, Counter] = defaultdict(Counter)
+        for m, _ in pending:
+            done[m.remittance_id]["auto" if m.auto else "suggested"] += 1
+        summary = _config_summary(config)
+        audit_record_many(
+            actor=actor,
+            action="remittance.automatched",
+            events=[
+                (
+                    remittance,
+                    {
+                        "lines": per_remittance.get(pk, 0),
+                        "auto": done[pk]["auto"],
+                        "suggested": done[pk]["suggested"],
+                        "config": summary,
+                    },
+                )
+                for pk, remittance in payments.items()
+            ],
+        )
         if outcomes:
             run.outcomes = engine.line_outcomes(lines, result)
     return run
@@ -625,7 +640,14 @@ def _refresh_remittances(
     )
     now = timezone.now()
     changed = []
-    for remittance in Remittance.objects.filter(pk__in=list(remittance_ids)):
+    remittances = list(Remittance.objects.filter(pk__in=list(remittance_ids)))
+    keys = {r.pk: f"{ExceptionKind.UNMATCHED_REMITTANCE_LINE}:match:{r.payment_number}" for r in remittances}
+    open_keys = set(  # one query, so a run over hundreds of payments clears only what is open
+        ExceptionCase.objects.open()
+        .filter(dedupe_key__in=list(keys.values()))
+        .values_list("dedupe_key", flat=True)
+    )
+    for remittance in remittances:
         t = totals.get(remittance.pk) or {}
         payment = t.get("payment") or ZERO
         remittance.matched_amount = t.get("matched") or ZERO
@@ -638,7 +660,7 @@ def _refresh_remittances(
         )
         remittance.matched_at = now
         changed.append(remittance)
-        key = f"{ExceptionKind.UNMATCHED_REMITTANCE_LINE}:match:{remittance.payment_number}"
+        key = keys[remittance.pk]
         if t.get("unmatched"):
             exception_raise(
                 kind=ExceptionKind.UNMATCHED_REMITTANCE_LINE,
@@ -653,7 +675,7 @@ def _refresh_remittances(
                 severity=Severity.MEDIUM,
                 amount_at_risk=abs(t["unmatched_amount"] or ZERO),
             )
-        else:
+        elif key in open_keys:
             exception_clear(dedupe_key=key, note="Every payment line is matched or written off.")
         if unmapped_write_offs and remittance.pk in unmapped_write_offs:
             _raise_unmapped_write_off(remittance)

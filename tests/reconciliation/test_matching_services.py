@@ -155,9 +155,9 @@ def test_automatch_applies_the_strong_rules_suggests_the_weak_and_ties(world):
         kind=ExceptionKind.UNMATCHED_REMITTANCE_LINE, dedupe_key__contains=":match:"
     )
     assert "1 line(s)" in case.message and case.subject_id == str(remittance.public_id)
-    assert AuditEvent.objects.filter(
-        action="remittance.automatched", subject_id=str(remittance.public_id)
-    ).exists()
+    audit = AuditEvent.objects.get(action="remittance.automatched", subject_id=str(remittance.public_id))
+    assert (audit.after["lines"], audit.after["auto"]) == (5, 3)  # the run's counts; details on the matches
+    assert audit.actor_label == "system"
     assert_ties(remittance)
 
     # A second run changes nothing: no duplicate matches, same suggestions.
