@@ -555,8 +555,7 @@ def _write_line_states(states: dict[int, tuple[str, Decimal]]) -> None:
             " applied numeric(14, 2))"
         )
         with cursor.cursor.copy("COPY vs_match_line_state (id, match_status, applied) FROM STDIN") as copy:
-            for pk, (status, applied) in states.items():
-                copy.write_row((pk, status, applied))
+            _copy_lines(copy, [f"{pk}\t{status}\t{applied}\n" for pk, (status, applied) in states.items()])
         cursor.execute(
             f"UPDATE {table} AS line SET match_status = state.match_status, applied = state.applied"  # noqa: S608 - our names
             " FROM vs_match_line_state AS state WHERE line.id = state.id"
