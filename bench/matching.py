@@ -23,6 +23,7 @@ partial payments and lines that name nothing we know.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -161,7 +162,6 @@ LINES_PER_REMITTANCE = 500
 
 
 def _django() -> None:
-    import os
 
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
@@ -176,7 +176,6 @@ def _django() -> None:
 
 
 def postgres(invoice_count: int, steps: list[int]) -> None:
-    import os
     import subprocess
 
     import psycopg
@@ -255,6 +254,13 @@ def postgres(invoice_count: int, steps: list[int]) -> None:
         )
 
 
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the PostgreSQL backend serving us has used: its own work,
+    whatever the neighbours do (the server runs on this machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def postgres_step(step: int) -> None:
     import resource
 
@@ -280,6 +286,10 @@ def postgres_step(step: int) -> None:
         finally:
             slowest.append((time.perf_counter() - began, sql[:160]))
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    pg_started = backend_cpu(backend)
     started, cpu_started = time.perf_counter(), time.process_time()
     from django.db import transaction
 
@@ -289,6 +299,8 @@ def postgres_step(step: int) -> None:
             before_commit = time.perf_counter()
     commit = time.perf_counter() - before_commit
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    pg_cpu = backend_cpu(backend) - pg_started
+    load = os.getloadavg()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert run.lines == step, (run.lines, step)
     tied = sum(
@@ -297,7 +309,8 @@ def postgres_step(step: int) -> None:
         if r.amount == r.matched_amount + r.deductions_amount + r.unexplained_amount
     )
     print(
-        f"{step:,} lines: {elapsed:.2f} s (CPU in Python {cpu:.2f} s), {step / elapsed:,.0f} lines/s,"
+        f"{step:,} lines: {elapsed:.2f} s (CPU: Python {cpu:.2f} s, PostgreSQL backend {pg_cpu:.2f} s;"
+        f" load average {load[0]:.1f}), {step / elapsed:,.0f} lines/s,"
         f" peak RSS {peak:.0f} MB ({before:.0f} MB before); {run.auto:,} auto, {run.suggested:,} suggestions,"
         f" {run.unmatched:,} unmatched; {Match.objects.count():,} matches,"
         f" {MatchAllocation.objects.count():,} allocations written;"
