@@ -347,9 +347,10 @@ def remittance_automatch(
                 continue  # a person said no to this pairing: never again
             auto = proposal.status is engine.Status.AUTO and MatchStatus.UNDONE not in pairs
             remittance_id = remittance_of[proposal.allocations[0].line_key]
-            account = accounts[remittance_id] if auto and proposal.write_off else None
+            writes_off = auto and any(a.write_off for a in proposal.allocations)
+            account = accounts[remittance_id] if writes_off else None
             pending.append((_NewMatch(remittance_id, auto, account), proposal))
-            if auto and proposal.write_off and account is None:
+            if writes_off and account is None:
                 unmapped_write_offs.add(remittance_id)
         _insert_matches(pending, now)
         _write_line_states(_line_states(rows, pending))
