@@ -103,6 +103,10 @@ def database(workdir: Path) -> str:
     from vendorsync.celery import app
 
     app.conf.task_always_eager = True  # each import's auto-match runs as the worker would, at once
+    import logging
+
+    for noisy in ("celery.app.trace", "kombu.connection"):  # a line per task would bury the result
+        logging.getLogger(noisy).setLevel(logging.ERROR)
     return "PostgreSQL" if url.startswith("postgres") else "SQLite"
 
 
@@ -276,7 +280,8 @@ def main() -> None:
     rows, amounts = netsuite_invoices(simulator, rng)
     open_invoices_sync(rows=rows, customer_id="1001")
     account = GLAccount.objects.create(netsuite_id="1", number="4500", name="Deductions")
-    for line_type in [*DEDUCTION_TYPES, LineType.WRITE_OFF]:
+    mapped = set(DeductionMapping.objects.values_list("line_type", flat=True))
+    for line_type in {*DEDUCTION_TYPES, LineType.WRITE_OFF} - mapped:
         DeductionMapping.objects.create(line_type=line_type, gl_account=account, effective_from="2020-01-01")
     payments = noisy_remittances(simulator, amounts, rng)
 
