@@ -474,7 +474,11 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 def _copy_text(value: str) -> str:
-    return value.translate(_COPY_ESCAPES)
+    # str.translate walks every character (slow on non-ASCII text like "−" and "→"); the four
+    # characters COPY escapes are rare, so look for them first.
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
 
 
 def _copy_value(value: Any) -> str:

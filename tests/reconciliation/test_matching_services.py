@@ -470,3 +470,16 @@ def test_a_line_naming_nothing_finds_a_combination_of_invoices_of_its_date(gl):
     assert suggestion.public_id.version == 4
     assert "INV-61 (30.00) + INV-62 (50.00)" in suggestion.explanation  # written as the engine said it
     assert sorted(suggestion.allocations.values_list("invoice__number", flat=True)) == ["INV-61", "INV-62"]
+
+
+def test_an_explanation_keeps_backslashes_and_tabs_the_remittance_wrote(gl):
+    # Matches are written with COPY on PostgreSQL: its escapes must not eat what the file said.
+    invoice("INV-71", "50.00", when=date(2026, 11, 5))
+    batch = run(csv_bytes('P301,11/30/2026,50.00,USD,"AD\\J\t1",11/05/2026,Invoice payment,50.00,0.00,50.00'))
+    assert batch.status == "imported", batch.errors
+    remittance = Remittance.objects.get(payment_number="P301")
+    ms.remittance_automatch(remittances=[remittance])
+    written = remittance.lines.get().document_number
+    assert "\\" in written
+    suggestion = Match.objects.get(remittance=remittance)
+    assert f"document {written} names no invoice" in suggestion.explanation
