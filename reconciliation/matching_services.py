@@ -396,30 +396,36 @@ class _NewMatch:
     write_off_account_id: int | None
 
 
+MATCH_COPY_COLUMNS = (  # the PostgreSQL path's column order (see the row format below)
+    "id", "public_id", "remittance_id", "rule", "confidence", "status", "auto", "explanation", "flags",
+    "write_off_account_id", "created_at", "decided_at",
+)  # fmt: skip
+ALLOCATION_COLUMNS = ("match_id", "line_id", "invoice_id", "amount", "discount", "write_off", "deduction")
+
+
 def _insert_matches(pending: Sequence[tuple[_NewMatch, engine.MatchProposal]], now: Any) -> None:
     """Matches and their allocations in bulk: COPY with reserved ids on PostgreSQL, bulk_create elsewhere."""
     if not pending:
         return
-    values = [
-        {
-            "remittance_id": m.remittance_id,
-            "rule": str(p.rule),
-            "confidence": Decimal(str(p.confidence)).quantize(Decimal("0.01")),
-            "status": MatchStatus.ACCEPTED if m.auto else MatchStatus.SUGGESTED,
-            "auto": m.auto,
-            "explanation": p.explanation,
-            "flags": [str(f) for f in p.flags],
-            "write_off_account_id": m.write_off_account_id,
-            "created_at": now,
-            "decided_at": now if m.auto else None,
-        }
-        for m, p in pending
-    ]
-    allocation_columns = ("match_id", "line_id", "invoice_id", "amount", "discount", "write_off", "deduction")
     if connection.vendor != "postgresql":
         created = Match.objects.bulk_create(
-            [Match(**v) for v in values], batch_size=2000
-        )  # public_id: default
+            [
+                Match(
+                    remittance_id=m.remittance_id,
+                    rule=str(p.rule),
+                    confidence=Decimal(f"{p.confidence:.2f}"),
+                    status=MatchStatus.ACCEPTED if m.auto else MatchStatus.SUGGESTED,
+                    auto=m.auto,
+                    explanation=p.explanation,
+                    flags=[str(f) for f in p.flags],
+                    write_off_account_id=m.write_off_account_id,
+                    created_at=now,
+                    decided_at=now if m.auto else None,
+                )
+                for m, p in pending
+            ],
+            batch_size=2000,
+        )
         MatchAllocation.objects.bulk_create(
             (
                 MatchAllocation(
@@ -438,25 +444,26 @@ def _insert_matches(pending: Sequence[tuple[_NewMatch, engine.MatchProposal]], n
         )
         return
     match_table, allocation_table = Match._meta.db_table, MatchAllocation._meta.db_table
-    columns = ", ".join(Match._meta.get_field(c).column for c in values[0])
     stamp = now.isoformat()
+    accepted, suggested = str(MatchStatus.ACCEPTED), str(MatchStatus.SUGGESTED)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [match_table, len(values)],
+            [match_table, len(pending)],
         )
         ids = [row[0] for row in cursor.fetchall()]
         # COPY's text format written directly: psycopg's write_row adapts value by value (a
         # third of the run at 100,000 matches); these values are ids, Decimals, fixed words,
-        # timestamps and the explanation, escaped as COPY requires.
+        # timestamps and the explanation, escaped as COPY requires. Confidence is the engine's
+        # float rounded to two places: "%.2f" gives those two places.
         matches = [
-            f"{pk}\t{public_id}\t{v['remittance_id']}\t{v['rule']}\t{v['confidence']}\t"
-            f"{v['status']}\t{'t' if v['auto'] else 'f'}\t{_copy_text(v['explanation'])}\t"
-            f"{_copy_text(json.dumps(v['flags']))}\t{_copy_value(v['write_off_account_id'])}\t{stamp}\t"
-            f"{stamp if v['auto'] else NULL}\n"
-            for pk, v, public_id in zip(ids, values, _uuid4s(len(values)), strict=True)
+            f"{pk}\t{public_id}\t{m.remittance_id}\t{p.rule}\t{p.confidence:.2f}\t"
+            + (f"{accepted}\tt\t" if m.auto else f"{suggested}\tf\t")
+            + f"{_copy_text(p.explanation)}\t{_copy_text(json.dumps([str(f) for f in p.flags]))}\t"
+            f"{_copy_value(m.write_off_account_id)}\t{stamp}\t{stamp if m.auto else NULL}\n"
+            for pk, (m, p), public_id in zip(ids, pending, _uuid4s(len(pending)), strict=True)
         ]
-        with cursor.cursor.copy(f"COPY {match_table} (id, public_id, {columns}) FROM STDIN") as copy:  # noqa: S608
+        with cursor.cursor.copy(f"COPY {match_table} ({', '.join(MATCH_COPY_COLUMNS)}) FROM STDIN") as copy:  # noqa: S608
             _copy_lines(copy, matches)
         allocations = [
             f"{pk}\t{a.line_key}\t{a.invoice_key}\t{a.amount}\t{a.discount}\t{a.write_off}\t{a.deduction}\n"
@@ -464,7 +471,7 @@ def _insert_matches(pending: Sequence[tuple[_NewMatch, engine.MatchProposal]], n
             for a in proposal.allocations
         ]
         with cursor.cursor.copy(
-            f"COPY {allocation_table} ({', '.join(allocation_columns)}) FROM STDIN"  # noqa: S608
+            f"COPY {allocation_table} ({', '.join(ALLOCATION_COLUMNS)}) FROM STDIN"  # noqa: S608
         ) as copy:
             _copy_lines(copy, allocations)
 
