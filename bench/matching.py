@@ -124,7 +124,9 @@ def main() -> None:
     rng = random.Random(20261201)
     pool = invoices(args.invoices, rng)
     all_lines = lines(max(steps), pool, rng)
-    print(f"matching engine, in memory (the engine alone; --postgres runs the product path): {args.invoices:,} open invoices")
+    print(
+        f"matching engine, in memory (the engine alone; --postgres runs the product path): {args.invoices:,} open invoices"
+    )
     started, cpu_started = time.perf_counter(), time.process_time()
     match([], pool)  # the index alone: the fixed cost every step below includes
     print(
