@@ -4,9 +4,13 @@ State changes (each under ``transaction.atomic``, audited, permission-checked; t
 with ``actor=None``):
 
 * :func:`remittance_automatch` — one engine run over the unmatched lines of one or many
-  remittances: lines and invoices loaded in bulk (a handful of queries, whatever the size),
-  results written in bulk (``bulk_create`` of matches and allocations, set-based UPDATEs of lines).
-  Auto proposals become ``accepted`` matches, the rest ``suggested``.
+  remittances: lines loaded in bulk, then only the invoices those lines can reach
+  (``matching.Reach``: number as written or normalised, PO, amount; rule 5's dates on demand) in
+  one query, never the whole ledger, so a run costs what its lines cost; results written in bulk
+  (COPY on PostgreSQL, ``bulk_create`` elsewhere; one UPDATE of the lines' states). About twenty
+  queries whatever the size. Auto proposals become ``accepted`` matches, the rest ``suggested``;
+  each remittance gets one audit row with the run's counts, each match keeps its own rule,
+  confidence, sentence and flags.
 * :func:`match_accept`, :func:`match_reject`, :func:`matches_bulk_accept`, :func:`match_manual`
   (selected lines + invoices; ``amounts`` splits one line across invoices), :func:`match_write_off`,
   :func:`match_undo`.
