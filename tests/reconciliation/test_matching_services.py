@@ -483,3 +483,29 @@ def test_an_explanation_keeps_backslashes_and_tabs_the_remittance_wrote(gl):
     assert "\\" in written
     suggestion = Match.objects.get(remittance=remittance)
     assert f"document {written} names no invoice" in suggestion.explanation
+
+
+def test_a_run_costs_the_same_queries_for_twice_the_payments_and_lines(gl):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def payments(first: int, count: int) -> list[Remittance]:
+        rows = []
+        for n in range(first, first + count):
+            for k in range(3):
+                number = f"INV-{n}-{k}"
+                invoice(number, "10.00")
+                rows.append(f"P{n},11/30/2026,30.00,USD,{number},11/01/2026,Invoice payment,10.00,0.00,10.00")
+        assert run(csv_bytes(*rows)).status == "imported"
+        return list(
+            Remittance.objects.filter(payment_number__in=[f"P{n}" for n in range(first, first + count)])
+        )
+
+    small, large = payments(400, 2), payments(500, 4)
+    counts = []
+    for remittances in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            result = ms.remittance_automatch(remittances=remittances)
+        assert result.auto == 3 * len(remittances)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 25, counts
