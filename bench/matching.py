@@ -23,6 +23,7 @@ partial payments and lines that name nothing we know.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -40,6 +41,7 @@ from reconciliation.matching import (  # noqa: E402
     OpenInvoiceIn,
     RemittanceLineIn,
     match,
+    normalise,
     tie_out,
 )
 
@@ -122,7 +124,9 @@ def main() -> None:
     rng = random.Random(20261201)
     pool = invoices(args.invoices, rng)
     all_lines = lines(max(steps), pool, rng)
-    print(f"matching engine, in memory (the database part is not wired yet): {args.invoices:,} open invoices")
+    print(
+        f"matching engine, in memory (the engine alone; --postgres runs the product path): {args.invoices:,} open invoices"
+    )
     started, cpu_started = time.perf_counter(), time.process_time()
     match([], pool)  # the index alone: the fixed cost every step below includes
     print(
@@ -160,7 +164,6 @@ LINES_PER_REMITTANCE = 500
 
 
 def _django() -> None:
-    import os
 
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
@@ -175,7 +178,6 @@ def _django() -> None:
 
 
 def postgres(invoice_count: int, steps: list[int]) -> None:
-    import os
     import subprocess
 
     import psycopg
@@ -204,13 +206,13 @@ def postgres(invoice_count: int, steps: list[int]) -> None:
         DeductionMapping.objects.create(line_type=line_type, gl_account=account, effective_from="2020-01-01")
     with transaction.atomic(), connection.cursor() as cursor:
         with cursor.cursor.copy(
-            "COPY reconciliation_openinvoice (netsuite_id, number, date, amount, open_balance, purchase_order,"
-            " customer_id, status, synced_at) FROM STDIN"
+            "COPY reconciliation_openinvoice (netsuite_id, number, number_key, date, amount, open_balance,"
+            " purchase_order, po_key, customer_id, status, synced_at) FROM STDIN"
         ) as copy:
             for inv in pool:
                 copy.write_row(
-                    [str(inv.key), inv.number, inv.date, inv.amount, inv.open_balance, inv.po_number, "1001",
-                     "open", "2026-12-01T00:00:00Z"]
+                    [str(inv.key), inv.number, normalise(inv.number), inv.date, inv.amount, inv.open_balance,
+                     inv.po_number, normalise(inv.po_number), "1001", "open", "2026-12-01T00:00:00Z"]
                 )  # fmt: skip
         batch = ImportBatch.objects.create(name="bench", door="command", checksum="0" * 64, status="imported")
         by_payment: dict[str, list[RemittanceLineIn]] = {}
@@ -254,6 +256,13 @@ def postgres(invoice_count: int, steps: list[int]) -> None:
         )
 
 
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the PostgreSQL backend serving us has used: its own work,
+    whatever the neighbours do (the server runs on this machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def postgres_step(step: int) -> None:
     import resource
 
@@ -279,6 +288,10 @@ def postgres_step(step: int) -> None:
         finally:
             slowest.append((time.perf_counter() - began, sql[:160]))
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    pg_started = backend_cpu(backend)
     started, cpu_started = time.perf_counter(), time.process_time()
     from django.db import transaction
 
@@ -288,6 +301,8 @@ def postgres_step(step: int) -> None:
             before_commit = time.perf_counter()
     commit = time.perf_counter() - before_commit
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    pg_cpu = backend_cpu(backend) - pg_started
+    load = os.getloadavg()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert run.lines == step, (run.lines, step)
     tied = sum(
@@ -296,7 +311,8 @@ def postgres_step(step: int) -> None:
         if r.amount == r.matched_amount + r.deductions_amount + r.unexplained_amount
     )
     print(
-        f"{step:,} lines: {elapsed:.2f} s (CPU in Python {cpu:.2f} s), {step / elapsed:,.0f} lines/s,"
+        f"{step:,} lines: {elapsed:.2f} s (CPU: Python {cpu:.2f} s, PostgreSQL backend {pg_cpu:.2f} s;"
+        f" load average {load[0]:.1f}), {step / elapsed:,.0f} lines/s,"
         f" peak RSS {peak:.0f} MB ({before:.0f} MB before); {run.auto:,} auto, {run.suggested:,} suggestions,"
         f" {run.unmatched:,} unmatched; {Match.objects.count():,} matches,"
         f" {MatchAllocation.objects.count():,} allocations written;"

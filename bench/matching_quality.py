@@ -1,6 +1,9 @@
-"""Match quality where the truth is known: a simulated year of Amazon remittances, with noise.
+"""Match quality where the truth is known: a simulated year of Amazon remittances, with noise,
+through the product's own import and auto-match on a database.
 
 Usage: .venv/bin/python bench/matching_quality.py [--days 430] [--seed 2026] [--workdir DIR]
+       BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_m_bench \
+       .venv/bin/python bench/matching_quality.py ...   # PostgreSQL: the database is DROPPED and recreated
 
 1. The Amazon simulator (``vendorsync/sandbox/amazon``) plays ``--days`` days of a vendor's life
    on a fixed clock (POs, ASNs, receipts short now and then, invoices, and the payment runs of
@@ -8,19 +11,24 @@ Usage: .venv/bin/python bench/matching_quality.py [--days 430] [--seed 2026] [--
    claims, reversals, chargebacks, co-op, price protection and provisions). Its store records
    the truth: which invoice each payment line pays and, in ``claims``, the base invoice of every
    SC / PC / SCR / SCRSC.
-2. Noise real remittances have, added here with a seeded RNG (the simulator writes clean
-   numbers): truncated numbers, zero padding, case and spaces, a one-character typo, separators
-   on deduction suffixes, invoices paid in two payments, half the remittances without PO numbers
-   (CSV exports carry none; the 820 does), decoy open invoices of the same amount (one invoice in ten has
-   one, a third of them on the same PO), and lines naming nothing whose amount equals an open invoice by coincidence.
-3. Lines are classified the way reference §10.4 says the importer will (suffix patterns; the
-   real classifier is issue 9's), then the engine runs once per remittance in payment order, as
-   the worker will after each import, each run starting from the open balances the earlier
-   runs' auto matches left.
+2. Its invoices become NetSuite's open invoices through ``open_invoices_sync`` (the sync's own
+   service), plus decoys: open invoices whose amount equals a real one by coincidence (one invoice
+   in ten has one, a third of them on the same PO).
+3. Noise real remittances have, added with a seeded RNG (the simulator writes clean numbers):
+   truncated numbers, zero padding, case and spaces, a one-character typo, separators on
+   deduction suffixes, invoices paid in two payments, and lines naming nothing whose amount
+   equals an open invoice by coincidence. Each noisy remittance is written by the simulator's
+   own writers — the Vendor Central CSV (no PO numbers, as the export has none) and the EDI 820
+   (PO numbers) in turn — and imported through ``remittance_import`` (the upload's path:
+   parse, classify, code, store) in payment order. Each import queues auto-match, which runs at
+   once (Celery eager): the worker's ``automatch_remittance`` over that remittance, against the
+   balances earlier payments' auto matches consumed.
+4. The outcome is read back from the database (matches and allocations) and scored against the
+   truth: hit rate (lines auto-matched to the right invoice ÷ lines that name one), suggestion
+   rate, unmatched rate, wrong auto-matches (any auto match to an invoice other than the truth,
+   or of a line that names none), and the breakdown per kind of noise.
 
-IN MEMORY: the import and the database are not wired to the engine yet. Prints the hit rate
-(lines auto-matched to the right invoice ÷ lines that name one), the suggestion and unmatched
-rates, wrong auto-matches, and per-rule figures.
+SQLite (a temporary file) unless ``BENCH_DATABASE_URL`` names a PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -33,70 +41,22 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vendorsync.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from reconciliation.matching import (  # noqa: E402
-    LineType,
-    MatchResult,
-    OpenInvoiceIn,
-    RemittanceLineIn,
-    Status,
-    match,
-    tie_out,
-)
-from vendorsync.sandbox.amazon.simulator import AmazonSimulator  # noqa: E402
-from vendorsync.sandbox.amazon.store import loads  # noqa: E402
-from vendorsync.sandbox.clock import SimClock  # noqa: E402
-
 TODAY = datetime(2026, 12, 1, 12, tzinfo=UTC)
 CENT = Decimal("0.01")
 ALNUM = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
-
-# Reference §10.4, step 2, in its order (the importer of issue 9 owns the real classifier).
-PATTERNS = [
-    (re.compile(r"SCRSC$"), LineType.REVISED_SHORTAGE),
-    (re.compile(r"SCR$"), LineType.SHORTAGE_REVERSAL),
-    (re.compile(r"SC$"), LineType.SHORTAGE_CLAIM),
-    (re.compile(r"PCR$"), LineType.PRICE_CLAIM_REVERSAL),
-    (re.compile(r"PC$"), LineType.PRICE_CLAIM),
-    (re.compile(r"VCBSINV$"), LineType.CHARGEBACK),
-    (re.compile(r"^IPAPUS\d{7}"), LineType.PRICE_PROTECTION),
-    (re.compile(r"PROVISION FOR RECEIVABLESR$"), LineType.PROVISION_REVERSAL),
-    (re.compile(r"PROVISION FOR RECEIVABLES$"), LineType.PROVISION),
-    (re.compile(r"^\d{4}-\d{8}$"), LineType.COOP),
-]
-
-
-class FixedClock(SimClock):
-    """The simulator's clock pinned to one instant, so every run plays the same year."""
-
-    def now(self) -> datetime:
-        return TODAY
 
 
 @dataclass
 class Truth:
     invoice: str | None  # the invoice the line pays or deducts from; None when it names none
     noise: str = ""
-
-
-def classify(document: str, amount: Decimal) -> LineType:
-    upper = document.strip().upper()
-    for pattern, kind in PATTERNS:
-        if pattern.search(upper):
-            return kind
-    return LineType.INVOICE_PAYMENT if amount > 0 else LineType.UNKNOWN
 
 
 def noisy_number(number: str, rng: random.Random) -> tuple[str, str]:
@@ -115,148 +75,177 @@ def noisy_number(number: str, rng: random.Random) -> tuple[str, str]:
     return number, ""
 
 
-def simulate(days: int, workdir: Path | None) -> AmazonSimulator:
+def database(workdir: Path) -> str:
+    """Point Django at the bench database (PostgreSQL, recreated, or a fresh SQLite file)."""
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+        from psycopg import sql
+
+        server, name = url.rsplit("/", 1)
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    else:
+        path = workdir / "quality.sqlite3"
+        path.unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("VENDORSYNC_VAR_DIR", str(workdir / "var"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vendorsync.settings")
+    os.environ["DJANGO_DEBUG"] = "0"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from vendorsync.celery import app
+
+    app.conf.task_always_eager = True  # each import's auto-match runs as the worker would, at once
+    import logging
+
+    for noisy in ("celery.app.trace", "kombu.connection"):  # a line per task would bury the result
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    return "PostgreSQL" if url.startswith("postgres") else "SQLite"
+
+
+def simulate(days: int, workdir: Path):  # noqa: ANN201 - the simulator
     """Seed a simulator (a no-op when ``workdir`` holds one seeded by an earlier run)."""
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="vs-matching-quality-"))
+    from vendorsync.sandbox.amazon.simulator import AmazonSimulator
+    from vendorsync.sandbox.clock import SimClock
+
+    class FixedClock(SimClock):
+        """The simulator's clock pinned to one instant, so every run plays the same year."""
+
+        def now(self) -> datetime:
+            return TODAY
+
     workdir.mkdir(parents=True, exist_ok=True)
     simulator = AmazonSimulator(workdir / "amazon.sqlite3", clock=FixedClock(workdir / "clock.json"))
     simulator.seed(days=days)
     return simulator
 
 
-def build(simulator: AmazonSimulator, rng: random.Random):
+def netsuite_invoices(simulator, rng: random.Random) -> tuple[list[dict[str, str]], list[Decimal]]:  # noqa: ANN001
+    """NetSuite's invoices of the Amazon customer (as the sync reads them), decoys included."""
+    from vendorsync.sandbox.amazon.store import loads
+
     with simulator.store.tx() as db:
         invoice_rows = db.execute("SELECT id, date, total, lines FROM invoices ORDER BY date, id").fetchall()
+    rows: list[dict[str, str]] = []
+    for row in invoice_rows:
+        matched = loads(row["lines"])
+        rows.append(
+            {
+                "id": f"ns-{len(rows) + 1}",
+                "tranid": row["id"],
+                "trandate": row["date"],
+                "foreigntotal": str(row["total"]),
+                "foreignamountunpaid": str(row["total"]),
+                "otherrefnum": matched[0]["po"] if matched else "",
+                "status": "open",
+            }
+        )
+    real = list(rows)
+    for inv in rng.sample(real, k=len(real) // 10):
+        same_po = rng.random() < 0.35
+        when = datetime.fromisoformat(inv["trandate"][:10]).date()
+        rows.append(
+            inv
+            | {
+                "id": f"ns-{len(rows) + 1}",
+                "tranid": f"{inv['tranid']}-B" if same_po else f"INV-Z{rng.randrange(10**7)}",
+                "trandate": (when.fromordinal(when.toordinal() + rng.randrange(-3, 4))).isoformat(),
+                "otherrefnum": inv["otherrefnum"] if same_po else f"ZZ{rng.randrange(10**6)}",
+            }
+        )
+    return rows, [Decimal(r["foreigntotal"]) for r in rows]
+
+
+def noisy_remittances(simulator, amounts: list[Decimal], rng: random.Random):  # noqa: ANN001, ANN201
+    """The simulator's payments with the noise of real ones: (remittance, format, truth per line)."""
+    from vendorsync.sandbox.amazon.remittance import Remittance, RemittanceLine
+
+    with simulator.store.tx() as db:
         claims = {
             row["document"]: row["base_invoice"]
             for row in db.execute("SELECT document, base_invoice FROM claims")
         }
-    invoices: list[OpenInvoiceIn] = []
-    by_amount: dict[Decimal, list[OpenInvoiceIn]] = defaultdict(list)
-    for row in invoice_rows:
-        matched = loads(row["lines"])
-        total = Decimal(row["total"])
-        inv = OpenInvoiceIn(
-            key=row["id"],
-            number=row["id"],
-            amount=total,
-            open_balance=total,
-            date=date.fromisoformat(row["date"]),
-            po_number=matched[0]["po"] if matched else "",
-        )
-        invoices.append(inv)
-        by_amount[total].append(inv)
-    # Decoys: open invoices whose amount equals a real one by coincidence (a third on the same PO).
-    for inv in rng.sample(invoices, k=len(invoices) // 10):
-        same_po = rng.random() < 0.35
-        decoy = OpenInvoiceIn(
-            key=f"decoy-{inv.key}",
-            number=f"{inv.number}-B" if same_po else f"INV-Z{rng.randrange(10**7)}",
-            amount=inv.amount,
-            open_balance=inv.amount,
-            date=inv.date + timedelta(days=rng.randrange(-3, 4)),  # type: ignore[operator]
-            po_number=inv.po_number if same_po else f"ZZ{rng.randrange(10**6)}",
-        )
-        invoices.append(decoy)
-        by_amount[decoy.amount].append(decoy)
-
-    lines: list[RemittanceLineIn] = []
-    truth: dict[str, Truth] = {}
-    carried: list[tuple[dict, Truth]] = []  # second halves of split payments, paid with the next run
+    out = []
+    carried: list[tuple[RemittanceLine, Truth]] = []  # second halves of split payments, paid next run
     remittances = simulator.remittances()
     for index, remittance in enumerate(remittances):
-        with_po = index % 2 == 0  # alternate 820 (PO numbers) and CSV exports (none)
+        fmt = "820" if index % 2 == 0 else "csv"  # the 820 carries PO numbers, the CSV export none
         incoming, carried = carried, []
-        batch: list[tuple[RemittanceLineIn, Truth]] = []
-        for line_no, raw in enumerate(remittance.lines):
-            key = f"{remittance.payment_number}/{line_no}"
-            description = raw.description
-            number, noise = raw.document_number, ""
-            target: str | None = None
-            paid, discount, invoice_amount = raw.amount_paid, raw.discount, raw.invoice_amount
-            if description == "Invoice payment":
-                target = raw.document_number
+        batch: list[tuple[RemittanceLine, Truth]] = []
+        for raw in remittance.lines:
+            number, noise, line = raw.document_number, "", raw
+            if raw.description == "Invoice payment":
+                target: str | None = raw.document_number
                 number, noise = noisy_number(number, rng)
                 if rng.random() < 0.08 and index + 1 < len(remittances):  # paid in two payments
-                    first = (paid * Decimal(rng.choice(("0.3", "0.5", "0.7")))).quantize(CENT)
-                    rest = paid - first
-                    paid, noise = first, noise or "split"
-                    carried_line = {
-                        "document_number": number,
-                        "invoice_amount": invoice_amount,
-                        "amount_paid": rest,
-                        "document_date": raw.document_date,
-                        "po_number": raw.purchase_order,
-                    }
-                    carried.append((carried_line, Truth(target, "split (second payment)")))
+                    first = (raw.amount_paid * Decimal(rng.choice(("0.3", "0.5", "0.7")))).quantize(CENT)
+                    rest = raw.amount_paid - first
+                    noise = noise or "split"
+                    line = RemittanceLine(**{**raw.__dict__, "amount_paid": first, "document_number": number})
+                    second = RemittanceLine(
+                        **{
+                            **raw.__dict__,
+                            "amount_paid": rest,
+                            "discount": Decimal("0.00"),
+                            "document_number": number,
+                        }
+                    )
+                    carried.append((second, Truth(target, "split (second payment)")))
             else:
                 target = claims.get(raw.document_number)
                 if target and rng.random() < 0.2:
                     number, noise = re.sub(r"(SCRSC|SCR|SC|PC)$", r"-\1", number), "suffix separator"
-            line = RemittanceLineIn(
-                key=key,
-                payment_number=remittance.payment_number,
-                document_number=number,
-                invoice_amount=invoice_amount,
-                amount_paid=paid,
-                discount=discount,
-                line_type=classify(number, paid),
-                document_date=raw.document_date,
-                payment_date=remittance.payment_date,
-                description=description,
-                po_number=raw.purchase_order if with_po else "",
-            )
+            if line is raw:
+                line = RemittanceLine(**{**raw.__dict__, "document_number": number})
             batch.append((line, Truth(target, noise)))
-        for n, (fields, carried_truth) in enumerate(incoming):
-            line = RemittanceLineIn(
-                key=f"{remittance.payment_number}/carried/{n}",
-                payment_number=remittance.payment_number,
-                line_type=LineType.INVOICE_PAYMENT,
-                payment_date=remittance.payment_date,
-                description="Invoice payment",
-                **{**fields, "po_number": fields["po_number"] if with_po else ""},
-            )
-            batch.append((line, carried_truth))
+        batch += incoming
         # Now and then a line that names nothing, for the amount of some open invoice.
         if rng.random() < 0.25:
-            amount = rng.choice(invoices).amount
-            line = RemittanceLineIn(
-                key=f"{remittance.payment_number}/adj",
-                payment_number=remittance.payment_number,
-                document_number=f"ACH ADJ {rng.randrange(10**5)}",
-                invoice_amount=amount,
-                amount_paid=amount,
-                line_type=LineType.UNKNOWN,
-                document_date=remittance.payment_date,
-                payment_date=remittance.payment_date,
+            amount = rng.choice(amounts)
+            batch.append(
+                (
+                    RemittanceLine(
+                        document_number=f"ACH ADJ {rng.randrange(10**5)}",
+                        document_date=remittance.payment_date,
+                        invoice_amount=amount,
+                        discount=Decimal("0.00"),
+                        amount_paid=amount,
+                        description="Invoice payment",
+                    ),
+                    Truth(None, "coincidental amount"),
+                )
             )
-            batch.append((line, Truth(None, "coincidental amount")))
-        for line, line_truth in batch:
-            lines.append(line)
-            truth[line.key] = line_truth
-    return invoices, lines, truth
+        lines = tuple(
+            line if fmt == "820" else RemittanceLine(**{**line.__dict__, "purchase_order": ""})
+            for line, _ in batch
+        )
+        out.append(
+            (
+                Remittance(remittance.payment_number, remittance.payment_date, lines),
+                fmt,
+                [t for _, t in batch],
+            )
+        )
+    return out
 
 
-def run_per_import(lines: list[RemittanceLineIn], invoices: list[OpenInvoiceIn]) -> MatchResult:
-    """The engine as the worker will run it: once after each import (one remittance), against the
-    open balances the earlier runs' auto matches left. Results are gathered into one."""
-    by_payment: dict[str, list[RemittanceLineIn]] = defaultdict(list)
-    for line in lines:
-        by_payment[line.payment_number].append(line)
-    order = sorted(by_payment, key=lambda number: (by_payment[number][0].payment_date, number))
-    proposals: list = []
-    unmatched: list = []
-    current = list(invoices)
-    for number in order:
-        result = match(by_payment[number], current)
-        proposals += result.proposals
-        unmatched += result.unmatched
-        remaining = result.remaining_open
-        current = [
-            inv if remaining[inv.key] == inv.open_balance else replace(inv, open_balance=remaining[inv.key])
-            for inv in current
-        ]
-    return MatchResult(tuple(proposals), tuple(unmatched), {inv.key: inv.open_balance for inv in current})
+def file_bytes(remittance, fmt: str, serial: int) -> bytes:  # noqa: ANN001
+    from vendorsync.sandbox.amazon import remittance as files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"remittance-{remittance.payment_number}.{fmt}"
+        if fmt == "820":
+            files.write_820(remittance, path, control_number=serial, created=TODAY)
+        else:
+            files.write_csv(remittance, path)
+        return path.read_bytes()
 
 
 def main() -> None:
@@ -267,77 +256,133 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workdir", type=Path, help="keep (or reuse) the simulated year here")
     args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="vs-matching-quality-"))
+    engine_name = database(workdir)
+
+    from reconciliation.models import (
+        DEDUCTION_TYPES,
+        DeductionMapping,
+        GLAccount,
+        ImportDoor,
+        LineType,
+        Match,
+        MatchAllocation,
+        MatchStatus,
+        Remittance,
+        RemittanceLine,
+    )
+    from reconciliation.services import open_invoices_sync, remittance_import
+
     started = time.perf_counter()
-    simulator = simulate(args.days, args.workdir)
+    simulator = simulate(args.days, workdir)
     simulated = time.perf_counter() - started
-    invoices, lines, truth = build(simulator, random.Random(args.seed))
-    started = time.perf_counter()
-    result = run_per_import(lines, invoices)
-    elapsed = time.perf_counter() - started
+    rng = random.Random(args.seed)
+    rows, amounts = netsuite_invoices(simulator, rng)
+    open_invoices_sync(rows=rows, customer_id="1001")
+    account = GLAccount.objects.create(netsuite_id="1", number="4500", name="Deductions")
+    mapped = set(DeductionMapping.objects.values_list("line_type", flat=True))
+    for line_type in {*DEDUCTION_TYPES, LineType.WRITE_OFF} - mapped:
+        DeductionMapping.objects.create(line_type=line_type, gl_account=account, effective_from="2020-01-01")
+    payments = noisy_remittances(simulator, amounts, rng)
 
-    auto: dict[str, tuple] = {}
-    suggested: dict[str, list[tuple]] = defaultdict(list)
-    rules: dict[str, str] = {}
-    for proposal in result.proposals:
-        for key in proposal.line_keys:
-            if proposal.status is Status.AUTO:
-                auto[key] = proposal.invoice_keys
-                rules[key] = str(proposal.rule)
-            else:
-                suggested[key].append(proposal.invoice_keys)
-    naming = [key for key, t in truth.items() if t.invoice]
-    hits = [key for key in naming if auto.get(key) == (truth[key].invoice,)]
-    wrong = [key for key, invoices_ in auto.items() if invoices_ != (truth[key].invoice,)]
-    suggested_only = [key for key in naming if key not in auto and key in suggested]
-    right_suggestion = [key for key in suggested_only if (truth[key].invoice,) in suggested[key]]
-    unmatched = [key for key in naming if key not in auto and key not in suggested]
-    ties = tie_out(lines, result.auto)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    refused = []
+    for serial, (remittance, fmt, _) in enumerate(payments, start=1):
+        batch = remittance_import(
+            data=file_bytes(remittance, fmt, serial),
+            name=f"remittance-{remittance.payment_number}.{fmt}",
+            door=ImportDoor.UPLOAD,
+        )
+        if batch.status != "imported":
+            refused.append((remittance.payment_number, batch.status, batch.errors[:3]))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
 
-    print("matching quality, in memory (import and database not wired yet)")
+    # Read the outcome back: per line, its auto match's invoices, its suggestions, or nothing.
+    truth: dict[int, Truth] = {}
+    documents: dict[int, str] = {}
+    for remittance, _, truths in payments:
+        stored = list(
+            RemittanceLine.objects.filter(
+                remittance__payment_number=remittance.payment_number, remittance__status="imported"
+            )
+            .order_by("sequence")
+            .values_list("id", "document_number")
+        )
+        for (pk, number), line, line_truth in zip(stored, remittance.lines, truths, strict=True):
+            assert number == line.document_number.strip(), (number, line.document_number)
+            truth[pk], documents[pk] = line_truth, number
+    auto: dict[int, set[str]] = defaultdict(set)
+    suggested: dict[int, list[set[str]]] = defaultdict(list)
+    rules: dict[int, str] = {}
+    by_match: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for match_id, line_id, number in MatchAllocation.objects.values_list(
+        "match_id", "line_id", "invoice__number"
+    ):
+        by_match[match_id].append((line_id, number))
+    for match_id, status, is_auto, rule in Match.objects.values_list("id", "status", "auto", "rule"):
+        for line_id, number in by_match[match_id]:
+            if status == MatchStatus.ACCEPTED and is_auto:
+                auto[line_id].add(number)
+                rules[line_id] = rule
+        if status == MatchStatus.SUGGESTED:
+            for line_id in {line for line, _ in by_match[match_id]}:
+                suggested[line_id].append({n for line, n in by_match[match_id] if line == line_id})
+    naming = [pk for pk, t in truth.items() if t.invoice]
+    hits = [pk for pk in naming if auto.get(pk) == {truth[pk].invoice}]
+    wrong = [pk for pk, invoices in auto.items() if invoices != {truth[pk].invoice}]
+    suggested_only = [pk for pk in naming if pk not in auto and pk in suggested]
+    right_suggestion = [pk for pk in suggested_only if {truth[pk].invoice} in suggested[pk]]
+    unmatched = [pk for pk in naming if pk not in auto and pk not in suggested]
+    tied = sum(
+        1
+        for r in Remittance.objects.filter(status="imported")
+        if r.amount == r.matched_amount + r.deductions_amount + r.unexplained_amount
+    )
+
+    print(f"matching quality through import + auto-match on {engine_name}")
     print(
-        f"simulated {args.days} days (ready in {simulated:.0f} s): {len(simulator.remittances())} remittances,"
-        f" {len(lines):,} lines ({len(naming):,} name an invoice), {len(invoices):,} invoices incl. decoys;"
-        f" engine {elapsed * 1000:.0f} ms"
+        f"simulated {args.days} days (ready in {simulated:.0f} s): {len(payments)} remittances"
+        f" ({len(refused)} refused), {len(truth):,} lines ({len(naming):,} name an invoice),"
+        f" {len(rows):,} invoices incl. decoys; import + auto-match {elapsed:.1f} s (CPU {cpu:.1f} s)"
     )
     print(
-        f"hit rate {100 * len(hits) / len(naming):.1f}%, wrong auto-matches {len(wrong)},"
-        f" suggestion rate {100 * len(suggested_only) / len(naming):.1f}%"
+        f"hit rate {100 * len(hits) / len(naming):.1f}%, suggestion rate {100 * len(suggested_only) / len(naming):.1f}%"
         f" (right invoice among them {len(right_suggestion)}/{len(suggested_only)}),"
-        f" unmatched rate {100 * len(unmatched) / len(naming):.1f}%"
+        f" unmatched rate {100 * len(unmatched) / len(naming):.1f}%, wrong auto-matches {len(wrong)}"
     )
-    print(f"remittances that tie: {sum(t.ties for t in ties.values())}/{len(ties)}")
+    print(f"remittances that tie: {tied}/{len(payments)}")
     by_noise: dict[str, Counter] = defaultdict(Counter)
-    for key in naming:
+    for pk in naming:
         outcome = (
             "hit"
-            if key in hits
+            if pk in hits
             else "suggested"
-            if key in suggested_only
+            if pk in suggested_only
             else "unmatched"
-            if key in unmatched
+            if pk in unmatched
             else "wrong"
         )
-        by_noise[truth[key].noise or "clean"][outcome] += 1
+        by_noise[truth[pk].noise or "clean"][outcome] += 1
     for noise, counts in sorted(by_noise.items()):
         print(f"  {noise:24} {dict(counts)}")
     print(f"  auto by rule: {dict(Counter(rules.values()))}")
-    coincidences = [key for key, t in truth.items() if t.noise == "coincidental amount"]
+    coincidences = [pk for pk, t in truth.items() if t.noise == "coincidental amount"]
     print(
-        f"  lines naming nothing, amount equal to an open invoice: {len(coincidences)}, auto-matched {len([k for k in coincidences if k in auto])}"
+        f"  lines naming nothing, amount equal to an open invoice: {len(coincidences)},"
+        f" auto-matched {len([pk for pk in coincidences if pk in auto])}"
     )
-    reasons = {u.line_key: u.explanation for u in result.unmatched}
-    for key in unmatched[:5]:
+    for number, status, errors in refused[:5]:
+        print(f"  REFUSED {number}: {status} {errors}")
+    for pk in unmatched[:5]:
+        print(f"  unmatched {documents[pk]!r} (truth {truth[pk].invoice}, {truth[pk].noise or 'clean'})")
+    for pk in suggested_only[:5]:
+        first = Match.objects.filter(allocations__line_id=pk, status=MatchStatus.SUGGESTED).first()
         print(
-            f"  unmatched {key}: {reasons.get(key, '')} (truth {truth[key].invoice}, {truth[key].noise or 'clean'})"
+            f"  suggested {documents[pk]!r}: {first.explanation if first else ''}"
+            f" (truth {truth[pk].invoice}, {truth[pk].noise or 'clean'})"
         )
-    for key in suggested_only[:5]:
-        first = next(p for p in result.proposals if key in p.line_keys)
-        print(
-            f"  suggested {key}: {first.explanation} (truth {truth[key].invoice}, {truth[key].noise or 'clean'})"
-        )
-    for key in wrong[:10]:
-        line = next(line for line in lines if line.key == key)
-        print(f"  WRONG {key} {line.document_number!r} truth {truth[key].invoice} got {auto[key]}")
+    for pk in wrong[:10]:
+        print(f"  WRONG {documents[pk]!r} truth {truth[pk].invoice} got {sorted(auto[pk])}")
 
 
 if __name__ == "__main__":

@@ -400,15 +400,53 @@ class DeductionMapping(models.Model):
         return f"{self.line_type}/{self.adjustment_code or '*'} → {self.gl_account_id} from {self.effective_from}"
 
 
+class NormalisedKeyField(models.CharField):
+    """``matching.normalise`` of another field of the row, kept in step on every INSERT and save().
+
+    Matching looks invoices up by the normalised form of the number a remittance wrote
+    (``" inv-0001001"`` → ``INV1001``); an indexed column lets it load just those rows instead of
+    every invoice. Written by ``pre_save`` (as ``auto_now`` is), so ``create``/``bulk_create``/
+    ``save`` keep it; ``bulk_update`` and ``QuerySet.update`` of the source must name it too
+    (``OpenInvoice.refresh_keys``).
+    """
+
+    def __init__(self, *args, source: str = "", **kwargs) -> None:
+        self.source = source
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):  # noqa: ANN201 - Django's signature
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        kwargs.pop("editable", None)
+        kwargs.pop("blank", None)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        from reconciliation.matching.numbers import normalise
+
+        value = normalise(getattr(model_instance, self.source) or "")[: self.max_length]
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class OpenInvoice(models.Model):
-    """A NetSuite invoice of the Amazon customer (all of them, paid ones with a zero balance)."""
+    """A NetSuite invoice of the Amazon customer (all of them, paid ones with a zero balance).
+
+    ``number_key`` / ``po_key`` are the normalised number and PO, and ``amount`` / ``open_balance``
+    are indexed, so auto-match loads only the invoices a run's lines can name (by number, PO or
+    amount) — its cost follows the lines, not the size of the ledger.
+    """
 
     netsuite_id = models.CharField(max_length=20, unique=True)
     number = models.CharField(max_length=100, db_index=True)
-    date = models.DateField(null=True, blank=True)
-    amount = models.DecimalField(**MONEY)
-    open_balance = models.DecimalField(**MONEY)
+    number_key = NormalisedKeyField(max_length=100, source="number", db_index=True)
+    date = models.DateField(null=True, blank=True, db_index=True)
+    amount = models.DecimalField(**MONEY, db_index=True)
+    open_balance = models.DecimalField(**MONEY, db_index=True)
     purchase_order = models.CharField(max_length=40, blank=True)
+    po_key = NormalisedKeyField(max_length=40, source="purchase_order", db_index=True)
     customer_id = models.CharField(max_length=20)
     status = models.CharField(max_length=30, blank=True)
     synced_at = models.DateTimeField(default=timezone.now)
@@ -418,6 +456,11 @@ class OpenInvoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def refresh_keys(self) -> None:
+        """Recompute the normalised keys (for ``bulk_update``, which skips ``pre_save``)."""
+        for field in (self._meta.get_field("number_key"), self._meta.get_field("po_key")):
+            field.pre_save(self, add=False)
 
 
 class MatchStatus(models.TextChoices):

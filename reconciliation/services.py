@@ -953,6 +953,7 @@ def open_invoices_sync(*, rows: list[dict[str, str]], customer_id: str, actor: A
             for key, value in values.items():
                 setattr(invoice, key, value)
             invoice.synced_at = now
+            invoice.refresh_keys()
             changed.append(invoice)
     with transaction.atomic():
         OpenInvoice.objects.bulk_create(new, batch_size=1000)
@@ -960,10 +961,12 @@ def open_invoices_sync(*, rows: list[dict[str, str]], customer_id: str, actor: A
             changed,
             [
                 "number",
+                "number_key",
                 "date",
                 "amount",
                 "open_balance",
                 "purchase_order",
+                "po_key",
                 "customer_id",
                 "status",
                 "synced_at",

@@ -20,6 +20,7 @@ from reconciliation.matching import (
     EngineConfig,
     LineType,
     OpenInvoiceIn,
+    Reach,
     RemittanceLineIn,
     Rule,
     Status,
@@ -177,3 +178,23 @@ def test_amount_only_rules_never_auto_accept(scenario):
     invoice_list, lines, _ = scenario
     result = match(lines, invoice_list, EngineConfig(auto_accept_threshold=0.0))
     assert not [p for p in result.auto if p.rule in (Rule.COMBINATION, Rule.AMOUNT_DATE)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenarios())
+def test_the_invoices_the_lines_reach_give_the_same_result_as_every_invoice(scenario):
+    """What the database loads (``Reach``, plus rule 5's dates on demand) is all the engine needs."""
+    invoice_list, lines, config = scenario
+    reach = Reach.of(lines)
+    reached = [inv for inv in invoice_list if reach.reaches(inv)]
+    asked: list[set[date]] = []
+
+    def dated(dates: set[date]) -> list[OpenInvoiceIn]:
+        asked.append(dates)
+        return [inv for inv in invoice_list if inv.open_balance > 0 and inv.date in dates]
+
+    everything = match(lines, invoice_list, config)
+    partial = match(lines, reached, config, dated=dated)
+    assert partial.proposals == everything.proposals
+    assert partial.unmatched == everything.unmatched
+    assert len(asked) <= 1  # one round trip for the dates, at most

@@ -8,6 +8,7 @@ a shell refuses an actor who lacks the role just as a page would.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -65,6 +66,37 @@ def audit_record(
         after=after,
         reason=reason,
         request_id=current_request_id.get(),
+    )
+
+
+def audit_record_many(
+    *, actor: Any, action: str, events: Iterable[tuple[Any, dict[str, Any] | None]], reason: str = ""
+) -> list[AuditEvent]:
+    """``audit_record`` for many subjects in one INSERT: ``events`` are (subject, after) pairs.
+
+    For set-based services (one auto-match run over hundreds of remittances), where a row per
+    subject is still wanted but a query per subject is not.
+    """
+    label, user, request_id = (
+        _actor_label(actor),
+        actor if getattr(actor, "is_authenticated", False) else None,
+        current_request_id.get(),
+    )
+    return AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=user,
+                actor_label=label,
+                action=action,
+                subject_type=subject._meta.label_lower,
+                subject_id=str(getattr(subject, "public_id", None) or subject.pk),
+                after=after,
+                reason=reason,
+                request_id=request_id,
+            )
+            for subject, after in events
+        ],
+        batch_size=500,
     )
 
 

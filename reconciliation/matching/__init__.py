@@ -22,7 +22,7 @@ a sentence finance can check; a few hundred lines of explicit rules over dict in
 and run 100,000 lines in seconds.
 """
 
-from .engine import CONFIDENCE, match
+from .engine import CONFIDENCE, Reach, match
 from .numbers import compact, near_miss, normalise, strip_deduction_suffix
 from .report import line_outcomes
 from .tieout import TieOut, tie_out
@@ -51,6 +51,7 @@ __all__ = [
     "MatchProposal",
     "MatchResult",
     "OpenInvoiceIn",
+    "Reach",
     "RemittanceLineIn",
     "Rule",
     "Status",

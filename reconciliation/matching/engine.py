@@ -30,6 +30,7 @@ import gc
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -153,6 +154,26 @@ class _Index:
             if inv.date:
                 by_date[inv.date].append(inv)
 
+    def add_for_dates(self, invoices: Iterable[OpenInvoiceIn]) -> list[OpenInvoiceIn]:
+        """Add invoices loaded late for rule 5's date buckets; returns the ones new to the index.
+
+        Only ``by_date`` (and the key maps) learn them: the caller already gave every invoice of
+        the numbers, POs and amounts the lines look up, so those buckets are complete.
+        """
+        added: list[OpenInvoiceIn] = []
+        touched: set[date] = set()
+        for inv in invoices:
+            if inv.key in self.by_key or not inv.date:
+                continue
+            self.by_key[inv.key] = inv
+            self.norm[inv.key] = normalise(inv.number)
+            self.by_date[inv.date].append(inv)
+            touched.add(inv.date)
+            added.append(inv)
+        for when in touched:
+            self.by_date[when].sort(key=lambda i: i.number)
+        return added
+
     def amount_candidates(self, *amounts: Decimal) -> list[OpenInvoiceIn]:
         seen: dict[Key, OpenInvoiceIn] = {}
         for amount in amounts:
@@ -162,8 +183,15 @@ class _Index:
 
 
 class _Engine:
-    def __init__(self, index: _Index, config: EngineConfig, lines: Sequence[RemittanceLineIn]) -> None:
+    def __init__(
+        self,
+        index: _Index,
+        config: EngineConfig,
+        lines: Sequence[RemittanceLineIn],
+        dated: Callable[[set[date]], Iterable[OpenInvoiceIn]] | None = None,
+    ) -> None:
         self.index = index
+        self.dated = dated
         self.config = config
         self.tolerance = config.tolerance
         self.balance: dict[Key, Decimal] = {k: inv.open_balance for k, inv in index.by_key.items()}
@@ -536,6 +564,15 @@ class _Engine:
             flags=flags,
         )
 
+    def load_dates(self, lines: Iterable[RemittanceLineIn]) -> None:
+        """Rule 5 groups a line without a PO with the invoices of its document date: fetch the
+        dates of the lines still unplaced, once, from the caller (the database)."""
+        dates = {line.document_date for line in lines if line.document_date and not normalise(line.po_number)}
+        if not dates or self.dated is None:
+            return
+        for inv in self.index.add_for_dates(self.dated(dates)):
+            self.balance[inv.key] = inv.open_balance
+
     def names_invoice(self, line: RemittanceLineIn) -> bool:
         """The whole document number is one of our invoice numbers (as written, or normalised)."""
         return (
@@ -587,6 +624,8 @@ class _Engine:
             (Rule.AMOUNT_DATE, self.rule_amount_date),
         )
         for rule, apply in rules:
+            if rule is Rule.COMBINATION and self.dated is not None:
+                self.load_dates(line for _, line in payments)
             left: list[tuple[int, RemittanceLineIn]] = []
             for position, line in payments:
                 found = apply(line)
@@ -623,6 +662,54 @@ class _Engine:
         )
 
 
+@dataclass
+class Reach:
+    """What lines can look invoices up by: the keys of every bucket the rules consult.
+
+    An invoice is reachable when its number is in ``names`` or its normalised number in ``keys``
+    (open or not: a duplicate payment must still find its settled invoice), or it is open and
+    its normalised PO is in ``pos`` or its open balance or amount in ``amounts``. Giving ``match`` the reachable invoices (plus ``dated``) gives the result of
+    giving it all of them: this is how the database loads a run's candidates.
+    """
+
+    names: set[str] = field(default_factory=set)  # numbers as written: open or closed invoices
+    keys: set[str] = field(default_factory=set)  # normalised numbers: open or closed invoices
+    pos: set[str] = field(default_factory=set)  # normalised PO numbers: open invoices
+    amounts: set[Decimal] = field(default_factory=set)  # open balance or amount: open invoices
+
+    @classmethod
+    def of(cls, lines: Iterable[RemittanceLineIn]) -> Reach:
+        reach = cls()
+        names, pos, amounts = reach.names, set(), reach.amounts
+        for line in lines:
+            number = line.document_number
+            names.add(number)
+            names.add(number.strip())
+            if line.line_type.is_deduction or line.amount_paid < 0:  # rule 2 looks up the base too
+                names.add(line.base_invoice_number.strip() or strip_deduction_suffix(number))
+            pos.add(line.po_number)
+            gross, stated = line.gross, line.invoice_amount
+            if gross > 0:
+                amounts.add(gross)
+            if stated > 0:
+                amounts.add(stated)
+        names.discard("")
+        # Each distinct spelling normalised once (a run repeats numbers and POs a lot).
+        reach.keys = {key[:100] for name in names if (key := normalise(name))}
+        reach.pos = {key[:40] for po in pos if (key := normalise(po))}
+        return reach
+
+    def reaches(self, invoice: OpenInvoiceIn) -> bool:
+        """The predicate the database query applies, for callers that hold plain values."""
+        if invoice.number in self.names or normalise(invoice.number)[:100] in self.keys:
+            return True
+        return invoice.open_balance > 0 and (
+            normalise(invoice.po_number)[:40] in self.pos
+            or invoice.open_balance in self.amounts
+            or invoice.amount in self.amounts
+        )
+
+
 def _checked(lines: Iterable[RemittanceLineIn]) -> list[RemittanceLineIn]:
     seen: set[Key] = set()
     out: list[RemittanceLineIn] = []
@@ -641,13 +728,25 @@ def _checked(lines: Iterable[RemittanceLineIn]) -> list[RemittanceLineIn]:
 
 
 def match(
-    lines: Iterable[RemittanceLineIn], invoices: Iterable[OpenInvoiceIn], config: EngineConfig | None = None
+    lines: Iterable[RemittanceLineIn],
+    invoices: Iterable[OpenInvoiceIn],
+    config: EngineConfig | None = None,
+    *,
+    dated: Callable[[set[date]], Iterable[OpenInvoiceIn]] | None = None,
 ) -> MatchResult:
-    """Run the rules over ``lines`` against ``invoices``; pure, deterministic, no I/O.
+    """Run the rules over ``lines`` against ``invoices``; pure, deterministic, no I/O of its own.
 
     Give every open invoice plus any closed one a line names (open balance 0), so deductions and
     duplicate payments still find their invoice. Proposals come in line order; a line has one
     proposal, several alternative suggestions, or one ``Unmatched``.
+
+    A caller holding many more invoices than lines (the database) may instead give only the
+    invoices the lines can reach — every one whose number or normalised number is a line's
+    document or base number (or its normalised form), whose normalised PO is a line's, or whose
+    open balance or amount equals a line's gross or invoice amount — plus ``dated``: called at
+    most once, before rule 5, with the document dates of the lines still unplaced that carry no
+    PO, it returns the open invoices of those dates (the first ``PO_GROUP_SCAN`` of each date by
+    number suffice: rule 5 reads no further). The result is the same as with every invoice.
     """
     config = config or EngineConfig()
     # The run allocates a few million small objects and creates no reference cycles: the cyclic
@@ -655,7 +754,7 @@ def match(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _Engine(_Index(invoices), config, _checked(lines)).run()
+        return _Engine(_Index(invoices), config, _checked(lines), dated).run()
     finally:
         if collecting:
             gc.enable()

@@ -155,9 +155,9 @@ def test_automatch_applies_the_strong_rules_suggests_the_weak_and_ties(world):
         kind=ExceptionKind.UNMATCHED_REMITTANCE_LINE, dedupe_key__contains=":match:"
     )
     assert "1 line(s)" in case.message and case.subject_id == str(remittance.public_id)
-    assert AuditEvent.objects.filter(
-        action="remittance.automatched", subject_id=str(remittance.public_id)
-    ).exists()
+    audit = AuditEvent.objects.get(action="remittance.automatched", subject_id=str(remittance.public_id))
+    assert (audit.after["lines"], audit.after["auto"]) == (5, 3)  # the run's counts; details on the matches
+    assert audit.actor_label == "system"
     assert_ties(remittance)
 
     # A second run changes nothing: no duplicate matches, same suggestions.
@@ -404,3 +404,108 @@ def test_the_dashboard_shows_the_auto_match_rate(world, django_assert_max_num_qu
 
     with django_assert_max_num_queries(1):
         auto_match_rate()
+
+
+# --- At scale: the run loads what its lines can name, not the ledger -------------------------------
+
+
+def test_invoices_keep_their_normalised_number_and_po_keys(db):
+    created = invoice(" inv-0001001", "10.00")
+    OpenInvoice.objects.bulk_create(
+        [
+            OpenInvoice(
+                netsuite_id="b1",
+                number="INV-00042",
+                purchase_order="po 007",
+                amount=D("1"),
+                open_balance=D("1"),
+            )
+        ]
+    )
+    assert (created.number_key, created.po_key) == ("INV1001", "")
+    assert OpenInvoice.objects.filter(number_key="INV42", po_key="PO7").exists()
+    from reconciliation.services import open_invoices_sync
+
+    open_invoices_sync(
+        rows=[
+            {
+                "id": "b1",
+                "tranid": "inv 0099",
+                "otherrefnum": "PO-0008",
+                "foreigntotal": "1",
+                "foreignamountunpaid": "1",
+            }
+        ],
+        customer_id="1001",
+    )
+    assert OpenInvoice.objects.filter(netsuite_id="b1", number_key="INV99", po_key="PO8").exists()
+
+
+def test_a_run_loads_only_the_invoices_its_lines_can_name(world):
+    remittance, invoices = world
+    OpenInvoice.objects.bulk_create(
+        OpenInvoice(netsuite_id=f"x{n}", number=f"OTHER-{n}", amount=D("777.77"), open_balance=D("777.77"))
+        for n in range(300)
+    )
+    rows = RemittanceLine.objects.filter(remittance=remittance).values_list(*ms.LINE_FIELDS)
+    lines = [ms._line_in(row, {remittance.pk: remittance}) for row in rows]
+    loaded, _ = ms._invoices_for(lines)
+    # By number (INV-1, INV-2; INV-1 again as INV-1SC's base) and by amount (50.00: INV-3, INV-4).
+    assert {inv.number for inv in loaded} == {"INV-1", "INV-2", "INV-3", "INV-4"}
+
+
+def test_a_line_naming_nothing_finds_a_combination_of_invoices_of_its_date(gl):
+    # Neither invoice is named, on the line's PO or of its amount: only rule 5's date bucket,
+    # fetched on demand, brings them in.
+    invoice("INV-61", "30.00", when=date(2026, 11, 5))
+    invoice("INV-62", "50.00", when=date(2026, 11, 5))
+    invoice("INV-63", "45.00", when=date(2026, 11, 6))
+    batch = run(csv_bytes("P300,11/30/2026,80.00,USD,REF-88,11/05/2026,Invoice payment,80.00,0.00,80.00"))
+    assert batch.status == "imported", batch.errors
+    remittance = Remittance.objects.get(payment_number="P300")
+    result = ms.remittance_automatch(remittances=[remittance], outcomes=True)
+    assert (result.auto, result.suggested) == (0, 1)
+    suggestion = Match.objects.get(remittance=remittance)
+    assert suggestion.rule == MatchRule.COMBINATION
+    assert suggestion.public_id.version == 4
+    assert "INV-61 (30.00) + INV-62 (50.00)" in suggestion.explanation  # written as the engine said it
+    assert sorted(suggestion.allocations.values_list("invoice__number", flat=True)) == ["INV-61", "INV-62"]
+
+
+def test_an_explanation_keeps_backslashes_and_tabs_the_remittance_wrote(gl):
+    # Matches are written with COPY on PostgreSQL: its escapes must not eat what the file said.
+    invoice("INV-71", "50.00", when=date(2026, 11, 5))
+    batch = run(csv_bytes('P301,11/30/2026,50.00,USD,"AD\\J\t1",11/05/2026,Invoice payment,50.00,0.00,50.00'))
+    assert batch.status == "imported", batch.errors
+    remittance = Remittance.objects.get(payment_number="P301")
+    ms.remittance_automatch(remittances=[remittance])
+    written = remittance.lines.get().document_number
+    assert "\\" in written
+    suggestion = Match.objects.get(remittance=remittance)
+    assert f"document {written} names no invoice" in suggestion.explanation
+
+
+def test_a_run_costs_the_same_queries_for_twice_the_payments_and_lines(gl):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def payments(first: int, count: int) -> list[Remittance]:
+        rows = []
+        for n in range(first, first + count):
+            for k in range(3):
+                number = f"INV-{n}-{k}"
+                invoice(number, "10.00")
+                rows.append(f"P{n},11/30/2026,30.00,USD,{number},11/01/2026,Invoice payment,10.00,0.00,10.00")
+        assert run(csv_bytes(*rows)).status == "imported"
+        return list(
+            Remittance.objects.filter(payment_number__in=[f"P{n}" for n in range(first, first + count)])
+        )
+
+    small, large = payments(400, 2), payments(500, 4)
+    counts = []
+    for remittances in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            result = ms.remittance_automatch(remittances=remittances)
+        assert result.auto == 3 * len(remittances)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 25, counts
