@@ -29,6 +29,7 @@ from orders.models import (
     AcknowledgementStatus,
     Channel,
     PurchaseOrder,
+    PurchaseOrderLine,
     PurchaseOrderStatus,
     SalesOrderState,
     Source,
@@ -220,11 +221,12 @@ def orders_flow(ctx: FlowContext) -> FlowResult:
             # memory stays flat however many POs the window holds.
             for page in client.iter_purchase_order_pages(**window):
                 touched: list[PurchaseOrder] = []
+                lines: dict[int, list[PurchaseOrderLine]] = {}
                 # One transaction per page (no network inside): a page's POs, their validation
                 # and audit rows commit together, and the relay is nudged once per page.
                 with transaction.atomic():
-                    _import_page(page.orders, touched, counts, errors, resolver)
-                    counts["blocked"] += _validate(touched, until, resolver)
+                    _import_page(page.orders, touched, counts, errors, resolver, lines)
+                    counts["blocked"] += _validate(touched, until, resolver, lines)
     edi_touched: dict[int, PurchaseOrder] = {}
 
     counts |= read_inbound_folder(edi_touched, errors)
@@ -241,8 +243,11 @@ def _import_page(
     counts: dict[str, int],
     errors: list[str],
     resolver: validation.ItemResolver | None = None,
+    lines: dict[int, list[PurchaseOrderLine]] | None = None,
 ) -> None:
     """Import one page of Amazon POs: new ones set-based, the others upserted one by one.
+
+    The lines of the POs created are put in ``lines`` (PO pk → lines) for validation.
 
     Every PO of the page ends in exactly one of: refused (``failed``, named in ``errors``),
     created, changed or unchanged. A PO we already hold whose payload is exactly what we stored
@@ -292,7 +297,10 @@ def _import_page(
         logger.info("orders: a PO of this page appeared meanwhile; importing the page one by one")
         created, again = [], fresh + again
     counts["created"] += len(created)
-    touched.extend(created)
+    for po, po_lines in created:
+        touched.append(po)
+        if lines is not None:
+            lines[po.pk] = po_lines
     for order in again:
         held = existing.get((vendors[_selling_party(order)].pk, order.purchase_order_number))
         if held is not None and held.source == Source.API and held.raw == dict(order.raw):
@@ -315,9 +323,14 @@ def _selling_party(order: api.PurchaseOrder) -> str:
     return order.details.selling_party.party_id.strip()
 
 
-def _validate(pos: list[PurchaseOrder], now: datetime, resolver: validation.ItemResolver) -> int:
+def _validate(
+    pos: list[PurchaseOrder],
+    now: datetime,
+    resolver: validation.ItemResolver,
+    lines: dict[int, list[PurchaseOrderLine]] | None = None,
+) -> int:
     pos = [po for po in pos if po.status in OPEN_PO_STATUSES or po.status == PurchaseOrderStatus.CANCELLED]
-    return validation.validate_many(pos, now=now, resolver=resolver)["blocked"] if pos else 0
+    return validation.validate_many(pos, now=now, resolver=resolver, lines=lines)["blocked"] if pos else 0
 
 
 def _count(counts: dict[str, int], result: services.UpsertResult) -> None:

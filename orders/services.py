@@ -444,8 +444,10 @@ def purchase_orders_create(
     vendors: Mapping[str, VendorCode],
     source: str,
     resolver: Any = None,
-) -> list[PurchaseOrder]:
+) -> list[tuple[PurchaseOrder, list[PurchaseOrderLine]]]:
     """Create POs never seen before, set-based: the import's hot path (a page of new POs).
+
+    Returns each PO with its lines (saved), so validation need not read them back.
 
     The same rows as ``purchase_order_upsert`` creating each (PO, lines, ``purchase_order.imported``
     audit row) in three INSERTs whatever the page size. With a ``resolver`` (validation's) the lines
@@ -474,6 +476,7 @@ def purchase_orders_create(
             )
         PurchaseOrder.objects.bulk_create(pos)
         lines: list[PurchaseOrderLine] = []
+        created: list[tuple[PurchaseOrder, list[PurchaseOrderLine]]] = []
         events = []
         for po, order in zip(pos, orders, strict=True):
             details = order.details
@@ -483,6 +486,7 @@ def purchase_orders_create(
                 for i in (order.raw.get("orderDetails") or {}).get("items", [])
             }
             mapped: dict[str, str | None] = {}
+            created.append((po, []))
             for position, item in enumerate(details.items, start=1):
                 line = PurchaseOrderLine(
                     purchase_order=po,
@@ -496,6 +500,7 @@ def purchase_orders_create(
                     if line.item is not None:
                         mapped[line.sequence] = line.item.sku
                 lines.append(line)
+                created[-1][1].append(line)
             events.append(
                 audit_event(
                     actor=None,
@@ -510,7 +515,7 @@ def purchase_orders_create(
                 )
         PurchaseOrderLine.objects.bulk_create(lines, batch_size=2000)
         audit_record_many(events=events)
-        return pos
+        return created
 
 
 def purchase_order_set_status(*, po: PurchaseOrder, status: str, reason: str = "") -> PurchaseOrder:
@@ -531,28 +536,41 @@ def purchase_order_set_status(*, po: PurchaseOrder, status: str, reason: str = "
         return po
 
 
-def _update_lines(columns: Mapping[str, Mapping[int, Any]]) -> None:
-    """Set per-line values of a few columns in one ``UPDATE … CASE`` statement.
+_LINE_COLUMNS = {
+    "item_id": "bigint",
+    "accepted_quantity": "integer",
+    "backordered_quantity": "integer",
+    "rejected_quantity": "integer",
+}
 
-    ``bulk_update`` builds the same statement through the ORM's expression machinery, which costs
-    ~10 ms per call for 20 lines; this is the hot path of every PO import. Column names are ours
-    (never user input); values are bound parameters.
+
+def _update_lines(columns: Mapping[str, Mapping[int, Any]]) -> None:
+    """Set per-line values of a few columns in one ``WITH v AS (VALUES …) UPDATE … FROM v`` statement.
+
+    ``bulk_update`` builds a ``CASE`` per column through the ORM's expression machinery, which
+    costs ~10 ms per call for 20 lines and grows with rows × rows in the database; this is the hot
+    path of every PO import. Every line given must have a value for every column. Column names
+    are ours (never user input); values are bound parameters, cast to the column's type.
     """
     pks = sorted({pk for values in columns.values() for pk in values})
     if not pks:
         return
+    names = list(columns)
+    assert all(name in _LINE_COLUMNS for name in names)
+    assert all(len(columns[name]) == len(pks) for name in names), "a value per line and column"
     table = PurchaseOrderLine._meta.db_table
-    assignments, params = [], []
-    for column, values in columns.items():
-        assert column in {"item_id", "accepted_quantity", "backordered_quantity", "rejected_quantity"}
-        cases = " ".join("WHEN %s THEN %s" for _ in values)
-        assignments.append(f'"{column}" = CASE "id" {cases} ELSE "{column}" END')
-        for pk, value in values.items():
-            params += [pk, value]
-    placeholders = ", ".join("%s" for _ in pks)
-    sql = f'UPDATE "{table}" SET {", ".join(assignments)} WHERE "id" IN ({placeholders})'  # noqa: S608
+    row = "(" + ", ".join(["CAST(%s AS bigint)", *(f"CAST(%s AS {_LINE_COLUMNS[n]})" for n in names)]) + ")"
+    params: list[Any] = []
+    for pk in pks:
+        params += [pk, *(columns[name][pk] for name in names)]
+    assignments = ", ".join(f'"{name}" = v."{name}"' for name in names)
+    aliases = ", ".join(f'"{name}"' for name in names)
+    sql = (
+        f'WITH v("id", {aliases}) AS (VALUES {", ".join([row] * len(pks))}) '  # noqa: S608
+        f'UPDATE "{table}" SET {assignments} FROM v WHERE "{table}"."id" = v."id"'
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *pks])
+        cursor.execute(sql, params)
 
 
 def purchase_orders_set_status(*, changes: Iterable[tuple[PurchaseOrder, str, str]]) -> int:
@@ -775,6 +793,7 @@ def acknowledgements_plan(
             po.pk: po
             for po in PurchaseOrder.objects.select_for_update()
             .select_related("vendor_code")
+            .defer("raw")
             .filter(pk__in=ids)
             .order_by("pk")
         }

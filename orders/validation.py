@@ -9,7 +9,7 @@ cost (the cost we will invoice), which is what Amazon's guide asks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -319,20 +319,29 @@ ACK_KINDS = ("ack_overdue", "ack_failed")  # cleared when Amazon cancels the PO
 
 
 def validate_many(
-    pos: Iterable[PurchaseOrder], *, now: datetime, resolver: ItemResolver | None = None
+    pos: Iterable[PurchaseOrder],
+    *,
+    now: datetime,
+    resolver: ItemResolver | None = None,
+    lines: Mapping[int, list[PurchaseOrderLine]] | None = None,
 ) -> dict[str, int]:
     """Validate a batch set-based: lines and open cases are read once for the batch, and its
-    mappings, cases and statuses are written in a few statements whatever its size."""
+    mappings, cases and statuses are written in a few statements whatever its size.
+
+    ``lines`` (PO pk → its lines, as just written) spares reading back the lines of POs the caller
+    has just created; the others' lines are read in one query.
+    """
     pos = list(pos)
+    given = lines or {}
     resolver = resolver or ItemResolver()
-    prefetch_related_objects(pos, "lines", "vendor_code")
+    prefetch_related_objects([po for po in pos if po.pk not in given], "lines")
+    prefetch_related_objects(pos, "vendor_code")
     open_keys = _open_keys(pos)
     counts = {"validated": 0, "blocked": 0}
     writes = _Writes()
     for po in pos:
-        outcome = _check(
-            po, resolver=resolver, now=now, lines=list(po.lines.all()), open_keys=open_keys, writes=writes
-        )
+        po_lines = given[po.pk] if po.pk in given else list(po.lines.all())
+        outcome = _check(po, resolver=resolver, now=now, lines=po_lines, open_keys=open_keys, writes=writes)
         counts["validated"] += 1
         counts["blocked"] += int(outcome.blocked)
     _apply(writes)

@@ -112,7 +112,7 @@ def test_set_based_create_of_a_po_that_exists_rolls_back_entirely():
         po_payload("NEWPO001", [line("1", "B0ANY00001", "x", 1, "1.00")]),
         po_payload("EXISTS01", [line("1", "B0ANY00001", "x", 1, "1.00")]),
     )
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError), transaction.atomic():  # noqa: PT012
         services.purchase_orders_create(orders=orders, vendors=vendors, source="api")
     assert list(PurchaseOrder.objects.values_list("number", flat=True)) == ["EXISTS01"]
     assert not AuditEvent.objects.filter(action="purchase_order.imported", after__number="NEWPO001").exists()
