@@ -32,6 +32,7 @@ from orders.models import (
     VendorCode,
 )
 from vendorsync.amazon import values as api
+from vendorsync.bulk import insert_objects
 from vendorsync.roles import perm
 from vendorsync.services import (
     audit_event,
@@ -474,7 +475,7 @@ def purchase_orders_create(
                     **_header_values(order),
                 )
             )
-        PurchaseOrder.objects.bulk_create(pos)
+        insert_objects(pos)
         lines: list[PurchaseOrderLine] = []
         created: list[tuple[PurchaseOrder, list[PurchaseOrderLine]]] = []
         events = []
@@ -513,7 +514,7 @@ def purchase_orders_create(
                 events.append(
                     audit_event(actor=None, action="purchase_order.lines_mapped", subject=po, after=mapped)
                 )
-        PurchaseOrderLine.objects.bulk_create(lines, batch_size=2000)
+        insert_objects(lines)
         audit_record_many(events=events)
         return created
 
@@ -811,7 +812,7 @@ def acknowledgements_plan(
             )
             for po, _ in plans
         ]
-        Acknowledgement.objects.bulk_create(acks)
+        insert_objects(acks)
         ack_lines: list[AcknowledgementLine] = []
         for ack, (_po, decisions) in zip(acks, plans, strict=True):
             for d in decisions:
@@ -835,7 +836,7 @@ def acknowledgements_plan(
                 d.line.accepted_quantity = d.accepted
                 d.line.backordered_quantity = d.backordered
                 d.line.rejected_quantity = d.rejected
-        AcknowledgementLine.objects.bulk_create(ack_lines, batch_size=2000)
+        insert_objects(ack_lines)
         every = [d for _, decisions in plans for d in decisions]
         for start in range(0, len(every), 500):
             batch = every[start : start + 500]

@@ -50,10 +50,18 @@ class ItemResolver:
             (x.vendor_code_id, x.kind, x.value): x.item
             for x in ItemCrossReference.objects.select_related("item").filter(item__inactive=False)
         }
+        self._resolved: dict[tuple[int, str, str], Item | None] = {}
 
     def resolve(self, line: PurchaseOrderLine, vendor_code_id: int) -> Item | None:
-        asin = line.asin.strip().upper()
-        vendor_id = line.vendor_product_id.strip()
+        # POs order the same few hundred items over and over: resolve each identifier pair once.
+        key = (vendor_code_id, line.asin, line.vendor_product_id)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(line.asin, line.vendor_product_id, vendor_code_id)
+        return self._resolved[key]
+
+    def _resolve(self, asin: str, vendor_id: str, vendor_code_id: int) -> Item | None:
+        asin = asin.strip().upper()
+        vendor_id = vendor_id.strip()
         gtin = identifiers.gtin14(vendor_id)
         for kind, value in (
             (IdentifierKind.ASIN, asin),

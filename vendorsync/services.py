@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from vendorsync.bulk import insert_objects
 from vendorsync.middleware import current_request_id
 from vendorsync.models import (
     OPEN_STATUSES,
@@ -109,7 +110,7 @@ def audit_record_many(*, events: Iterable[AuditEvent]) -> list[AuditEvent]:
     events = list(events)
     if any(not event._state.adding or event.pk is not None for event in events):
         raise PermissionError("Audit events are append-only; a saved event cannot be recorded again.")
-    return AuditEvent.objects.bulk_create(events, batch_size=AUDIT_BATCH) if events else []
+    return insert_objects(events, batch_size=AUDIT_BATCH)
 
 
 # --- Exceptions -----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from vendorsync.bulk import insert_objects
 from vendorsync.models import ExceptionCase, ExceptionKind, OutboxMessage, OutboxState, Severity, Team
 from vendorsync.outbox.registry import lookup_for, owner_of
 from vendorsync.roles import perm
@@ -111,7 +112,7 @@ def outbox_enqueue_many(
     ]
     if not rows:
         return []
-    created = OutboxMessage.objects.bulk_create(rows, batch_size=500)
+    created = insert_objects(rows)
     audit_record_many(
         events=[
             audit_event(
