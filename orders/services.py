@@ -32,7 +32,7 @@ from orders.models import (
     VendorCode,
 )
 from vendorsync.amazon import values as api
-from vendorsync.bulk import insert_objects
+from vendorsync.bulk import insert_objects, new_object
 from vendorsync.roles import perm
 from vendorsync.services import (
     audit_event,
@@ -495,11 +495,14 @@ def purchase_orders_create(
             for position, item in enumerate(details.items, start=1):
                 # Ids, not objects, then the caches: the FK descriptors' checks cost more than the
                 # rest of building a line (20 lines a PO).
-                line = PurchaseOrderLine(
-                    purchase_order_id=po.pk,
-                    position=position,
-                    sequence=item.item_sequence_number,
-                    **_line_values(item, raw_items.get(item.item_sequence_number), None),
+                line = new_object(
+                    PurchaseOrderLine,
+                    {
+                        "purchase_order_id": po.pk,
+                        "position": position,
+                        "sequence": item.item_sequence_number,
+                        **_line_values(item, raw_items.get(item.item_sequence_number), None),
+                    },
                 )
                 _LINE_PO.set_cached_value(line, po)
                 found = None
@@ -845,14 +848,19 @@ def acknowledgements_plan(
                 ):
                     if quantity:
                         ack_lines.append(
-                            AcknowledgementLine(
-                                acknowledgement_id=ack.pk,
-                                po_line_id=d.line.pk,
-                                code=code,
-                                quantity=quantity,
-                                rejection_reason=d.rejection_reason if code == "Rejected" else "",
-                                scheduled_ship_date=d.backorder_ship_date if code == "Backordered" else None,
-                                net_cost=d.net_cost,
+                            new_object(
+                                AcknowledgementLine,
+                                {
+                                    "acknowledgement_id": ack.pk,
+                                    "po_line_id": d.line.pk,
+                                    "code": code,
+                                    "quantity": quantity,
+                                    "rejection_reason": d.rejection_reason if code == "Rejected" else "",
+                                    "scheduled_ship_date": d.backorder_ship_date
+                                    if code == "Backordered"
+                                    else None,
+                                    "net_cost": d.net_cost,
+                                },
                             )
                         )
                 d.line.accepted_quantity = d.accepted

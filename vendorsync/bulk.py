@@ -17,6 +17,24 @@ from typing import Any
 
 from django.db import connection, models
 
+_DEFAULTS: dict[type[models.Model], list[tuple[str, Any]]] = {}
+
+
+def new_object[M: models.Model](model: type[M], values: dict[str, Any]) -> M:
+    """``model(**values)`` for hot paths: the same unsaved object, built positionally.
+
+    ``values`` are keyed by attname (``item_id``, not ``item``); every other field gets its
+    default, as with keyword construction. Django's positional path skips the keyword handling
+    that made building 20 lines a PO the largest single cost of the import (~6× slower).
+    """
+    spec = _DEFAULTS.get(model)
+    if spec is None:
+        spec = _DEFAULTS[model] = [(f.attname, f.get_default) for f in model._meta.concrete_fields]
+    unknown = values.keys() - {name for name, _ in spec}
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field(s) {sorted(unknown)}")
+    return model(*[values[name] if name in values else default() for name, default in spec])
+
 
 def _value(field: models.Field, obj: models.Model) -> Any:
     value = field.pre_save(obj, add=True)  # defaults and auto_now_add, as an INSERT does

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from vendorsync.bulk import insert_objects
+from vendorsync.bulk import insert_objects, new_object
 from vendorsync.middleware import current_request_id
 from vendorsync.models import (
     OPEN_STATUSES,
@@ -58,16 +58,19 @@ def audit_event(
     if subject is not None:
         subject_type = subject_type or subject._meta.label_lower
         subject_id = subject_id or str(getattr(subject, "public_id", None) or subject.pk)
-    return AuditEvent(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_label=_actor_label(actor),
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        before=before,
-        after=after,
-        reason=reason,
-        request_id=current_request_id.get(),
+    return new_object(
+        AuditEvent,
+        {
+            "actor_id": actor.pk if getattr(actor, "is_authenticated", False) else None,
+            "actor_label": _actor_label(actor),
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "before": before,
+            "after": after,
+            "reason": reason,
+            "request_id": current_request_id.get(),
+        },
     )
 
 
