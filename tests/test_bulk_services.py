@@ -201,3 +201,22 @@ def test_enqueue_many_refuses_to_run_outside_a_transaction():
     with pytest.raises(TransactionManagementError):
         outbox_enqueue_many(target="netsuite", operation="salesorder.upsert", messages=[("K-0", {})])
     assert not OutboxMessage.objects.exists()
+
+
+def test_new_object_builds_what_keyword_construction_builds():
+    from vendorsync.bulk import new_object
+
+    values = {
+        "actor_label": "system",
+        "action": "a.b",
+        "subject_type": "x",
+        "subject_id": "1",
+        "after": {"k": 1},
+    }
+    built, keyword = new_object(AuditEvent, values), AuditEvent(**values)
+    for field in AuditEvent._meta.concrete_fields:
+        if field.name not in ("public_id", "at"):  # fresh defaults: a new uuid, the time now
+            assert getattr(built, field.attname) == getattr(keyword, field.attname), field.name
+    assert built.public_id != keyword.public_id and built.at is not None and built._state.adding
+    with pytest.raises(TypeError):
+        new_object(AuditEvent, {"actor": None})  # attnames only: a typo must not pass silently
