@@ -302,10 +302,12 @@ def _import_page(
         if lines is not None:
             lines[po.pk] = po_lines
     for order in again:
-        held = existing.get((vendors[_selling_party(order)].pk, order.purchase_order_number))
+        key = (vendors[_selling_party(order)].pk, order.purchase_order_number)
+        held = existing.get(key)
         if held is not None and held.source == Source.API and held.raw == dict(order.raw):
             counts["unchanged"] += 1  # what purchase_order_upsert would find, without its queries
             continue
+        existing.pop(key, None)  # what we held is stale once upserted: a repeat upserts too
         try:
             with transaction.atomic():  # a refused PO leaves nothing behind, the page goes on
                 result = import_order(order, source=Source.API, raw=dict(order.raw))

@@ -179,3 +179,14 @@ def test_every_po_of_every_page_is_imported_once_and_a_re_sync_writes_nothing(
     assert OutboxMessage.objects.filter(operation=services.SALES_ORDER_OPERATION).count() == sales_orders
     assert ExceptionCase.objects.count() == cases
     assert AuditEvent.objects.exclude(action__startswith="sync.").count() == audit
+
+
+def test_a_held_po_sent_twice_in_a_page_ends_at_the_version_sent_last():
+    first = po_payload("TWICE001", [line("1", "B0ANY00001", "x", 3, "1.00")])
+    import_po(first)
+    changed = copy.deepcopy(first)
+    changed["orderDetails"]["items"][0]["orderedQuantity"]["amount"] = 2
+    counts, _, _ = _page(_orders(changed, first))  # the stored version comes back after a change
+    assert (counts["changed"], counts["unchanged"]) == (2, 0)
+    po = PurchaseOrder.objects.get(number="TWICE001")
+    assert (po.revision, po.lines.get().ordered_quantity) == (3, 3)
