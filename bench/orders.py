@@ -9,7 +9,9 @@ NetSuite's items are synced (the ``items`` flow), the Amazon simulator is given 
 ``--lines`` lines each (catalogue items, a few price mismatches and unmapped ASINs, as Amazon sends
 them), and the ``orders`` flow runs once: every page fetched over the real client (in-process WSGI),
 each PO upserted, validated, allocated and its sales order queued in the outbox. Printed: wall time,
-POs per second, and peak Python memory (tracemalloc) during the flow.
+POs per second, peak Python memory (tracemalloc) during the flow, the process's CPU time,
+PostgreSQL's own statement time (``pg_stat_database.active_time``) and the load average: the
+machine is shared, so the wall time alone says little.
 """
 
 from __future__ import annotations
@@ -98,12 +100,15 @@ def run_once(count: int, lines: int) -> dict[str, float]:
     items = flows.run_flow("items")
     assert items.outcome == "succeeded", items.error
     connection.close()
+    database_before = _database_active_ms()
+    load_before = os.getloadavg()[0]
     tracemalloc.start()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     run = flows.run_flow("orders")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    database_after = _database_active_ms()
     assert run.outcome in ("succeeded", "partial"), run.error
     imported = PurchaseOrder.objects.count()
     assert imported == count, (imported, count)
@@ -113,9 +118,33 @@ def run_once(count: int, lines: int) -> dict[str, float]:
         "sales_orders_queued": OutboxMessage.objects.filter(operation="salesorder.upsert").count(),
         "blocked": run.counts.get("blocked", 0),
         "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "database_seconds": (database_after - database_before) / 1000
+        if database_before is not None
+        else None,
+        "load": (load_before + os.getloadavg()[0]) / 2,
         "pos_per_second": imported / elapsed,
         "peak_mib": peak / 2**20,
     }
+
+
+def _database_active_ms() -> float | None:
+    """PostgreSQL's own time executing statements in this database so far (pg_stat_database, ms).
+
+    The statistics are flushed when a session ends or goes idle, so it is read from a fresh
+    connection after the flow's connection is closed; None on SQLite.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT active_time FROM pg_stat_database WHERE datname = current_database()")
+        value = cursor.fetchone()[0]
+    connection.close()
+    return float(value or 0)
 
 
 def main() -> None:
@@ -147,7 +176,13 @@ def main() -> None:
         print(
             f"{result['pos']:>6} POs ({result['lines']} lines, {result['sales_orders_queued']} sales orders queued, "
             f"{result['blocked']} blocked): {result['seconds']:.1f} s, {result['pos_per_second']:.0f} POs/s, "
-            f"peak memory {result['peak_mib']:.1f} MiB"
+            f"peak memory {result['peak_mib']:.1f} MiB; process CPU {result['cpu_seconds']:.1f} s, "
+            + (
+                f"PostgreSQL active {result['database_seconds']:.1f} s, "
+                if result["database_seconds"] is not None
+                else ""
+            )
+            + f"load average {result['load']:.1f} (on {os.cpu_count()} CPUs)"
         )
 
 

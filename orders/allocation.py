@@ -99,16 +99,24 @@ def plan_open_orders(*, limit: int | None = None) -> dict[str, int]:
     pos = list(
         PurchaseOrder.objects.filter(status=PurchaseOrderStatus.NEW)
         .select_related("vendor_code")
+        .defer("raw")  # Amazon's payload is not needed to decide (and is the largest column)
         .order_by(F("ship_window_start").asc(nulls_last=True), "ordered_at", "id")[: limit or None]
     )
     if not pos:
         return {"selected": 0, "planned": 0}
     lines_by_po: dict[int, list[PurchaseOrderLine]] = defaultdict(list)
-    for line in PurchaseOrderLine.objects.filter(purchase_order__in=pos, cancelled=False).select_related(
-        "item"
-    ):
+    lines = list(
+        PurchaseOrderLine.objects.filter(purchase_order__in=pos, cancelled=False)
+        .defer("product_ids")
+        .order_by("purchase_order_id", "position")
+    )
+    # A few hundred items serve thousands of lines: one object per item, not one per line.
+    items = Item.objects.in_bulk({line.item_id for line in lines if line.item_id})
+    for line in lines:
+        if line.item_id:
+            line.item = items[line.item_id]
         lines_by_po[line.purchase_order_id].append(line)
-    pool = stock_pools(line.item_id for lines in lines_by_po.values() for line in lines if line.item_id)
+    pool = stock_pools(items)
     counts = {
         "selected": len(pos),
         "planned": 0,

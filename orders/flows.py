@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, Q, Sum
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from orders.models import (
     AcknowledgementStatus,
     Channel,
     PurchaseOrder,
+    PurchaseOrderLine,
     PurchaseOrderStatus,
     SalesOrderState,
     Source,
@@ -220,11 +221,12 @@ def orders_flow(ctx: FlowContext) -> FlowResult:
             # memory stays flat however many POs the window holds.
             for page in client.iter_purchase_order_pages(**window):
                 touched: list[PurchaseOrder] = []
+                lines: dict[int, list[PurchaseOrderLine]] = {}
                 # One transaction per page (no network inside): a page's POs, their validation
                 # and audit rows commit together, and the relay is nudged once per page.
                 with transaction.atomic():
-                    _import_page(page.orders, touched, counts, errors)
-                    counts["blocked"] += _validate(touched, until, resolver)
+                    _import_page(page.orders, touched, counts, errors, resolver, lines)
+                    counts["blocked"] += _validate(touched, until, resolver, lines)
     edi_touched: dict[int, PurchaseOrder] = {}
 
     counts |= read_inbound_folder(edi_touched, errors)
@@ -236,10 +238,76 @@ def orders_flow(ctx: FlowContext) -> FlowResult:
 
 
 def _import_page(
-    orders: Any, touched: list[PurchaseOrder], counts: dict[str, int], errors: list[str]
+    orders: Any,
+    touched: list[PurchaseOrder],
+    counts: dict[str, int],
+    errors: list[str],
+    resolver: validation.ItemResolver | None = None,
+    lines: dict[int, list[PurchaseOrderLine]] | None = None,
 ) -> None:
+    """Import one page of Amazon POs: new ones set-based, the others upserted one by one.
+
+    The lines of the POs created are put in ``lines`` (PO pk → lines) for validation.
+
+    Every PO of the page ends in exactly one of: refused (``failed``, named in ``errors``),
+    created, changed or unchanged. A PO we already hold whose payload is exactly what we stored
+    is unchanged without a write (a re-sync of a window costs one query per page). A PO number
+    twice in a page is created once and upserted by its repeat; a PO that appeared meanwhile
+    (a concurrent import) makes the set-based create roll back to its savepoint and the page is
+    upserted one by one.
+    """
+    importable: list[api.PurchaseOrder] = []
     for order in orders:
         counts["fetched"] += 1
+        problem = services.purchase_order_problem(order)
+        if problem:
+            counts["failed"] += 1
+            errors.append(problem)
+        else:
+            importable.append(order)
+    if not importable:
+        return
+    vendors = {
+        code: services.vendor_code_ensure(code=code)
+        for code in sorted({_selling_party(order) for order in importable})
+    }
+    existing = {
+        (po.vendor_code_id, po.number): po
+        for po in PurchaseOrder.objects.filter(
+            vendor_code__in=list(vendors.values()),
+            number__in=sorted({order.purchase_order_number for order in importable}),
+        ).only("id", "vendor_code_id", "number", "source", "raw")
+    }
+    fresh: list[api.PurchaseOrder] = []
+    again: list[api.PurchaseOrder] = []  # held already, or a repeat within the page
+    fresh_keys: set[tuple[int, str]] = set()
+    for order in importable:
+        key = (vendors[_selling_party(order)].pk, order.purchase_order_number)
+        if key in existing or key in fresh_keys:
+            again.append(order)
+        else:
+            fresh.append(order)
+            fresh_keys.add(key)
+    try:
+        with transaction.atomic():
+            created = services.purchase_orders_create(
+                orders=fresh, vendors=vendors, source=Source.API, resolver=resolver
+            )
+    except IntegrityError:  # another import created some of them meanwhile: one by one instead
+        logger.info("orders: a PO of this page appeared meanwhile; importing the page one by one")
+        created, again = [], fresh + again
+    counts["created"] += len(created)
+    for po, po_lines in created:
+        touched.append(po)
+        if lines is not None:
+            lines[po.pk] = po_lines
+    for order in again:
+        key = (vendors[_selling_party(order)].pk, order.purchase_order_number)
+        held = existing.get(key)
+        if held is not None and held.source == Source.API and held.raw == dict(order.raw):
+            counts["unchanged"] += 1  # what purchase_order_upsert would find, without its queries
+            continue
+        existing.pop(key, None)  # what we held is stale once upserted: a repeat upserts too
         try:
             with transaction.atomic():  # a refused PO leaves nothing behind, the page goes on
                 result = import_order(order, source=Source.API, raw=dict(order.raw))
@@ -252,9 +320,19 @@ def _import_page(
             touched.append(result.purchase_order)
 
 
-def _validate(pos: list[PurchaseOrder], now: datetime, resolver: validation.ItemResolver) -> int:
+def _selling_party(order: api.PurchaseOrder) -> str:
+    assert order.details is not None and order.details.selling_party is not None
+    return order.details.selling_party.party_id.strip()
+
+
+def _validate(
+    pos: list[PurchaseOrder],
+    now: datetime,
+    resolver: validation.ItemResolver,
+    lines: dict[int, list[PurchaseOrderLine]] | None = None,
+) -> int:
     pos = [po for po in pos if po.status in OPEN_PO_STATUSES or po.status == PurchaseOrderStatus.CANCELLED]
-    return validation.validate_many(pos, now=now, resolver=resolver)["blocked"] if pos else 0
+    return validation.validate_many(pos, now=now, resolver=resolver, lines=lines)["blocked"] if pos else 0
 
 
 def _count(counts: dict[str, int], result: services.UpsertResult) -> None:

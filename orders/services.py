@@ -32,8 +32,15 @@ from orders.models import (
     VendorCode,
 )
 from vendorsync.amazon import values as api
+from vendorsync.bulk import insert_objects, new_object
 from vendorsync.roles import perm
-from vendorsync.services import audit_record, outbox_enqueue
+from vendorsync.services import (
+    audit_event,
+    audit_record,
+    audit_record_many,
+    outbox_enqueue,
+    outbox_enqueue_many,
+)
 
 SALES_ORDER_OPERATION = "salesorder.upsert"
 ACK_OPERATION = "acknowledgement.submit"
@@ -415,6 +422,116 @@ def purchase_order_upsert(
         return UpsertResult(po, created=False, changed=True)
 
 
+def purchase_order_problem(order: api.PurchaseOrder) -> str:
+    """Why a PO cannot be imported at all (the message ``purchase_order_upsert`` raises), or ""."""
+    details = order.details
+    if details is None:
+        return f"PO {order.purchase_order_number}: Amazon sent no order details."
+    if details.selling_party is None or not details.selling_party.party_id:
+        return f"PO {order.purchase_order_number}: no selling party (vendor code)."
+    return ""
+
+
+# Amazon's state of a PO we see for the first time → ours (it was worked before VendorSync saw it).
+_FIRST_SEEN_STATUS = {
+    "Closed": PurchaseOrderStatus.CANCELLED,
+    "Acknowledged": PurchaseOrderStatus.ACKNOWLEDGED,
+}
+
+
+_LINE_PO = PurchaseOrderLine._meta.get_field("purchase_order")
+_LINE_ITEM = PurchaseOrderLine._meta.get_field("item")
+
+
+def purchase_orders_create(
+    *,
+    orders: Sequence[api.PurchaseOrder],
+    vendors: Mapping[str, VendorCode],
+    source: str,
+    resolver: Any = None,
+) -> list[tuple[PurchaseOrder, list[PurchaseOrderLine]]]:
+    """Create POs never seen before, set-based: the import's hot path (a page of new POs).
+
+    Returns each PO with its lines (saved), so validation need not read them back.
+
+    The same rows as ``purchase_order_upsert`` creating each (PO, lines, ``purchase_order.imported``
+    audit row) in three INSERTs whatever the page size. With a ``resolver`` (validation's) the lines
+    are mapped to their items before they are written, and the ``purchase_order.lines_mapped`` row
+    validation would have written is written with them, so validation finds nothing left to map.
+    ``vendors`` maps each selling party to its row (``vendor_code_ensure``). Every order must be
+    importable (``purchase_order_problem``) and new: a PO that exists (a concurrent import) makes
+    the INSERT fail with IntegrityError and the whole call roll back, for the caller to upsert
+    the page one by one instead.
+    """
+    if not orders:
+        return []
+    with transaction.atomic():
+        pos: list[PurchaseOrder] = []
+        for order in orders:
+            assert order.details is not None and order.details.selling_party is not None
+            pos.append(
+                PurchaseOrder(
+                    vendor_code=vendors[order.details.selling_party.party_id.strip()],
+                    number=order.purchase_order_number,
+                    source=source,
+                    raw=dict(order.raw),
+                    status=_FIRST_SEEN_STATUS.get(order.purchase_order_state or "", PurchaseOrderStatus.NEW),
+                    **_header_values(order),
+                )
+            )
+        insert_objects(pos)
+        lines: list[PurchaseOrderLine] = []
+        created: list[tuple[PurchaseOrder, list[PurchaseOrderLine]]] = []
+        events = []
+        for po, order in zip(pos, orders, strict=True):
+            details = order.details
+            assert details is not None
+            raw_items = {
+                str(i.get("itemSequenceNumber", "")).strip(): i
+                for i in (order.raw.get("orderDetails") or {}).get("items", [])
+            }
+            mapped: dict[str, str | None] = {}
+            created.append((po, []))
+            for position, item in enumerate(details.items, start=1):
+                # Ids, not objects, then the caches: the FK descriptors' checks cost more than the
+                # rest of building a line (20 lines a PO).
+                line = new_object(
+                    PurchaseOrderLine,
+                    {
+                        "purchase_order_id": po.pk,
+                        "position": position,
+                        "sequence": item.item_sequence_number,
+                        **_line_values(item, raw_items.get(item.item_sequence_number), None),
+                    },
+                )
+                _LINE_PO.set_cached_value(line, po)
+                found = None
+                # Validation maps open POs' active lines only; a decided PO keeps its lines unmapped.
+                if resolver is not None and not line.cancelled and po.status == PurchaseOrderStatus.NEW:
+                    found = resolver.resolve(line, po.vendor_code_id)
+                    if found is not None:
+                        line.item_id = found.pk
+                        mapped[line.sequence] = found.sku
+                _LINE_ITEM.set_cached_value(line, found)
+                lines.append(line)
+                created[-1][1].append(line)
+            events.append(
+                audit_event(
+                    actor=None,
+                    action="purchase_order.imported",
+                    subject=po,
+                    after={"number": po.number, "lines": len(details.items), "source": source},
+                )
+            )
+            if mapped:
+                events.append(
+                    audit_event(actor=None, action="purchase_order.lines_mapped", subject=po, after=mapped)
+                )
+        insert_objects(lines)
+        audit_record_many(events=events)
+        return created
+
+
 def purchase_order_set_status(*, po: PurchaseOrder, status: str, reason: str = "") -> PurchaseOrder:
     if po.status == status:
         return po
@@ -433,48 +550,139 @@ def purchase_order_set_status(*, po: PurchaseOrder, status: str, reason: str = "
         return po
 
 
-def _update_lines(columns: Mapping[str, Mapping[int, Any]]) -> None:
-    """Set per-line values of a few columns in one ``UPDATE … CASE`` statement.
+_LINE_COLUMNS = {
+    "item_id": "bigint",
+    "accepted_quantity": "integer",
+    "backordered_quantity": "integer",
+    "rejected_quantity": "integer",
+}
 
-    ``bulk_update`` builds the same statement through the ORM's expression machinery, which costs
-    ~10 ms per call for 20 lines; this is the hot path of every PO import. Column names are ours
-    (never user input); values are bound parameters.
+
+def _update_lines(columns: Mapping[str, Mapping[int, Any]]) -> None:
+    """Set per-line values of a few columns in one ``UPDATE … FROM`` (arrays on PostgreSQL, VALUES elsewhere).
+
+    ``bulk_update`` builds a ``CASE`` per column through the ORM's expression machinery, which
+    costs ~10 ms per call for 20 lines and grows with rows × rows in the database; this is the hot
+    path of every PO import. Every line given must have a value for every column. Column names
+    are ours (never user input); values are bound parameters, cast to the column's type.
     """
     pks = sorted({pk for values in columns.values() for pk in values})
     if not pks:
         return
+    names = list(columns)
+    assert all(name in _LINE_COLUMNS for name in names)
+    assert all(len(columns[name]) == len(pks) for name in names), "a value per line and column"
     table = PurchaseOrderLine._meta.db_table
-    assignments, params = [], []
-    for column, values in columns.items():
-        assert column in {"item_id", "accepted_quantity", "backordered_quantity", "rejected_quantity"}
-        cases = " ".join("WHEN %s THEN %s" for _ in values)
-        assignments.append(f'"{column}" = CASE "id" {cases} ELSE "{column}" END')
-        for pk, value in values.items():
-            params += [pk, value]
-    placeholders = ", ".join("%s" for _ in pks)
-    sql = f'UPDATE "{table}" SET {", ".join(assignments)} WHERE "id" IN ({placeholders})'  # noqa: S608
+    assignments = ", ".join(f'"{name}" = v."{name}"' for name in names)
+    aliases = ", ".join(f'"{name}"' for name in names)
+    if connection.vendor == "postgresql":
+        # One array per column (a handful of parameters, however many lines) instead of VALUES
+        # rows: rendering thousands of placeholders cost more than the UPDATE itself.
+        arrays = ", ".join(["%s::bigint[]", *(f"%s::{_LINE_COLUMNS[n]}[]" for n in names)])
+        sql = (
+            f'UPDATE "{table}" SET {assignments} FROM unnest({arrays}) '  # noqa: S608
+            f'AS v("id", {aliases}) WHERE "{table}"."id" = v."id"'
+        )
+        params: list[Any] = [pks, *([columns[name][pk] for pk in pks] for name in names)]
+    else:
+        row = (
+            "(" + ", ".join(["CAST(%s AS bigint)", *(f"CAST(%s AS {_LINE_COLUMNS[n]})" for n in names)]) + ")"
+        )
+        sql = (
+            f'WITH v("id", {aliases}) AS (VALUES {", ".join([row] * len(pks))}) '  # noqa: S608
+            f'UPDATE "{table}" SET {assignments} FROM v WHERE "{table}"."id" = v."id"'
+        )
+        params = []
+        for pk in pks:
+            params += [pk, *(columns[name][pk] for name in names)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *pks])
+        cursor.execute(sql, params)
+
+
+def purchase_orders_set_status(*, changes: Iterable[tuple[PurchaseOrder, str, str]]) -> int:
+    """``purchase_order_set_status`` for many ``(po, status, reason)``: one UPDATE per status.
+
+    The same rows: POs already in the status are left alone, each change is audited. Returns how
+    many POs changed.
+    """
+    by_status: dict[str, list[PurchaseOrder]] = {}
+    events = []
+    for po, status, reason in changes:
+        if po.status == status:
+            continue
+        events.append(
+            audit_event(
+                actor=None,
+                action="purchase_order.status",
+                subject=po,
+                before={"status": po.status},
+                after={"status": status},
+                reason=reason,
+            )
+        )
+        po.status = status
+        by_status.setdefault(status, []).append(po)
+    if not events:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        for status, pos in by_status.items():
+            PurchaseOrder.objects.filter(pk__in=[po.pk for po in pos]).update(status=status, updated_at=now)
+        audit_record_many(events=events)
+    return len(events)
 
 
 def purchase_order_map_lines(*, po: PurchaseOrder, mapping: Mapping[int, Item | None]) -> int:
     """Record which item each line maps to (line pk → item); returns how many lines changed."""
-    changed = [
-        line
-        for line in po.lines.all()
-        if line.pk in mapping and line.item_id != (mapping[line.pk].pk if mapping[line.pk] else None)
-    ]
-    if not changed:
-        return 0
-    with transaction.atomic():
-        for line in changed:
+    return purchase_orders_map_lines(mappings=[(po, list(po.lines.all()), mapping)])
+
+
+def purchase_orders_map_lines(
+    *, mappings: Iterable[tuple[PurchaseOrder, Sequence[PurchaseOrderLine], Mapping[int, Item | None]]]
+) -> int:
+    """For many POs ``(po, its lines, line pk → item)``: record the items that changed.
+
+    The line objects are updated in memory too. Returns how many lines changed.
+    """
+    changes = []
+    for po, lines, mapping in mappings:
+        mine = [
+            line
+            for line in lines
+            if line.pk in mapping and line.item_id != (mapping[line.pk].pk if mapping[line.pk] else None)
+        ]
+        for line in mine:
             line.item = mapping[line.pk]
-        _update_lines({"item_id": {line.pk: line.item_id for line in changed}})
-        audit_record(
-            actor=None,
-            action="purchase_order.lines_mapped",
-            subject=po,
-            after={line.sequence: (line.item.sku if line.item else None) for line in changed},
+        if mine:
+            changes.append((po, mine))
+    return purchase_order_lines_record(changes=changes)
+
+
+def purchase_order_lines_record(
+    *, changes: Iterable[tuple[PurchaseOrder, Sequence[PurchaseOrderLine]]]
+) -> int:
+    """Write the items that lines now carry in memory (``(po, its changed lines)``), audited.
+
+    One ``UPDATE … CASE`` per 500 lines and one ``purchase_order.lines_mapped`` audit row per PO.
+    Returns how many lines were written.
+    """
+    changes = [(po, list(lines)) for po, lines in changes if lines]
+    if not changes:
+        return 0
+    changed = [line for _po, lines in changes for line in lines]
+    with transaction.atomic():
+        for start in range(0, len(changed), 500):
+            _update_lines({"item_id": {line.pk: line.item_id for line in changed[start : start + 500]}})
+        audit_record_many(
+            events=[
+                audit_event(
+                    actor=None,
+                    action="purchase_order.lines_mapped",
+                    subject=po,
+                    after={line.sequence: (line.item.sku if line.item else None) for line in lines},
+                )
+                for po, lines in changes
+            ]
         )
     return len(changed)
 
@@ -597,8 +805,8 @@ def acknowledgements_plan(
 
     An earlier acknowledgement of a PO that was never sent is superseded. Each sales order is
     upserted by external id ``AMZ-PO-<PO>`` (one outbox message per PO revision), so it is never
-    duplicated. Set-based: a chunk of POs costs a handful of statements plus two per sales order
-    and one audit row per PO, whatever its number of lines.
+    duplicated. Set-based: a chunk of POs costs a handful of statements whatever its number of
+    POs and lines (acknowledgements, their lines, outbox messages and audit rows in bulk).
     """
     from vendorsync.models import OutboxMessage
 
@@ -611,6 +819,7 @@ def acknowledgements_plan(
             po.pk: po
             for po in PurchaseOrder.objects.select_for_update()
             .select_related("vendor_code")
+            .defer("raw")
             .filter(pk__in=ids)
             .order_by("pk")
         }
@@ -628,7 +837,7 @@ def acknowledgements_plan(
             )
             for po, _ in plans
         ]
-        Acknowledgement.objects.bulk_create(acks)
+        insert_objects(acks)
         ack_lines: list[AcknowledgementLine] = []
         for ack, (_po, decisions) in zip(acks, plans, strict=True):
             for d in decisions:
@@ -639,23 +848,28 @@ def acknowledgements_plan(
                 ):
                     if quantity:
                         ack_lines.append(
-                            AcknowledgementLine(
-                                acknowledgement=ack,
-                                po_line=d.line,
-                                code=code,
-                                quantity=quantity,
-                                rejection_reason=d.rejection_reason if code == "Rejected" else "",
-                                scheduled_ship_date=d.backorder_ship_date if code == "Backordered" else None,
-                                net_cost=d.net_cost,
+                            new_object(
+                                AcknowledgementLine,
+                                {
+                                    "acknowledgement_id": ack.pk,
+                                    "po_line_id": d.line.pk,
+                                    "code": code,
+                                    "quantity": quantity,
+                                    "rejection_reason": d.rejection_reason if code == "Rejected" else "",
+                                    "scheduled_ship_date": d.backorder_ship_date
+                                    if code == "Backordered"
+                                    else None,
+                                    "net_cost": d.net_cost,
+                                },
                             )
                         )
                 d.line.accepted_quantity = d.accepted
                 d.line.backordered_quantity = d.backordered
                 d.line.rejected_quantity = d.rejected
-        AcknowledgementLine.objects.bulk_create(ack_lines, batch_size=2000)
+        insert_objects(ack_lines)
         every = [d for _, decisions in plans for d in decisions]
-        for start in range(0, len(every), 500):
-            batch = every[start : start + 500]
+        for start in range(0, len(every), 2000):  # SQLite: 8,000 bound values, under its limit
+            batch = every[start : start + 2000]
             _update_lines(
                 {
                     "accepted_quantity": {d.line.pk: d.accepted for d in batch},
@@ -668,18 +882,22 @@ def acknowledgements_plan(
         existing = set(
             OutboxMessage.objects.filter(external_key__in=list(keys)).values_list("external_key", flat=True)
         )
-        for key, (po, decisions) in keys.items():
-            if key not in existing:
-                outbox_enqueue(
-                    target="netsuite",
-                    operation=SALES_ORDER_OPERATION,
-                    external_key=key,
-                    payload={
+        outbox_enqueue_many(
+            target="netsuite",
+            operation=SALES_ORDER_OPERATION,
+            messages=[
+                (
+                    key,
+                    {
                         "purchase_order": str(po.public_id),
                         "external_id": po.sales_order_external_id,
                         "record": sales_order_payload(po, decisions),
                     },
                 )
+                for key, (po, decisions) in keys.items()
+                if key not in existing
+            ],
+        )
         po_status = PurchaseOrderStatus.PENDING_APPROVAL if needs_approval else PurchaseOrderStatus.READY
         shipping_ids = {po.pk for po, _ in shipping}
         by_state: dict[str, list[int]] = {}
@@ -693,18 +911,24 @@ def acknowledgements_plan(
             PurchaseOrder.objects.filter(pk__in=pks).update(
                 status=po_status, sales_order_state=state, updated_at=now
             )
+        events = []
         for ack, (po, decisions) in zip(acks, plans, strict=True):
             po.status, po.sales_order_state = po_status, locked[po.pk].sales_order_state
-            audit_record(
-                actor=None,
-                action="acknowledgement.planned",
-                subject=locked[po.pk],
-                after={
-                    "acknowledgement": str(ack.public_id),
-                    "lines": {d.line.sequence: [d.accepted, d.backordered, d.rejected] for d in decisions},
-                    "needs_approval": needs_approval,
-                },
+            events.append(
+                audit_event(
+                    actor=None,
+                    action="acknowledgement.planned",
+                    subject=locked[po.pk],
+                    after={
+                        "acknowledgement": str(ack.public_id),
+                        "lines": {
+                            d.line.sequence: [d.accepted, d.backordered, d.rejected] for d in decisions
+                        },
+                        "needs_approval": needs_approval,
+                    },
+                )
             )
+        audit_record_many(events=events)
         return acks
 
 

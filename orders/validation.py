@@ -9,12 +9,13 @@ cost (the cost we will invoice), which is what Amazon's guide asks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 
 from orders import identifiers, services
@@ -28,7 +29,7 @@ from orders.models import (
     PurchaseOrderStatus,
 )
 from vendorsync.models import ExceptionCase, ExceptionKind, Severity
-from vendorsync.services import exception_clear, exception_raise
+from vendorsync.services import CaseRaise, exceptions_clear_many, exceptions_raise_many
 
 SUBJECT_TYPE = "orders.purchaseorder"
 
@@ -49,10 +50,18 @@ class ItemResolver:
             (x.vendor_code_id, x.kind, x.value): x.item
             for x in ItemCrossReference.objects.select_related("item").filter(item__inactive=False)
         }
+        self._resolved: dict[tuple[int, str, str], Item | None] = {}
 
     def resolve(self, line: PurchaseOrderLine, vendor_code_id: int) -> Item | None:
-        asin = line.asin.strip().upper()
-        vendor_id = line.vendor_product_id.strip()
+        # POs order the same few hundred items over and over: resolve each identifier pair once.
+        key = (vendor_code_id, line.asin, line.vendor_product_id)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(line.asin, line.vendor_product_id, vendor_code_id)
+        return self._resolved[key]
+
+    def _resolve(self, asin: str, vendor_id: str, vendor_code_id: int) -> Item | None:
+        asin = asin.strip().upper()
+        vendor_id = vendor_id.strip()
         gtin = identifiers.gtin14(vendor_id)
         for kind, value in (
             (IdentifierKind.ASIN, asin),
@@ -89,6 +98,30 @@ def unit_cost(item: Item, line: PurchaseOrderLine) -> Decimal | None:
     return None if item.cost is None else item.cost * line.unit_size
 
 
+@dataclass
+class _Writes:
+    """What checking a batch decided to write; applied set-based by ``_apply`` (one pass per kind)."""
+
+    mapped: list[tuple[PurchaseOrder, list[PurchaseOrderLine]]] = field(default_factory=list)
+    raises: list[CaseRaise] = field(default_factory=list)
+    clears: list[tuple[str, str]] = field(default_factory=list)
+    statuses: list[tuple[PurchaseOrder, str, str]] = field(default_factory=list)
+
+
+def _apply(writes: _Writes) -> None:
+    """Write a batch's decisions in the order the checks made them: mapping, cases, statuses."""
+    with transaction.atomic():
+        services.purchase_order_lines_record(changes=writes.mapped)
+        exceptions_raise_many(raises=writes.raises)
+        exceptions_clear_many(clears=writes.clears)
+        services.purchase_orders_set_status(changes=writes.statuses)
+
+
+def _open_keys(pos: Iterable[PurchaseOrder]) -> set[str]:
+    keys = [dedupe_key(kind, po) for po in pos for kind in (*CHECKS, *ACK_KINDS)]
+    return set(ExceptionCase.objects.open().filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+
+
 def validate_purchase_order(
     po: PurchaseOrder,
     *,
@@ -99,28 +132,49 @@ def validate_purchase_order(
 ) -> ValidationOutcome:
     """Map lines, then raise or clear each problem of the PO. Cancelled POs clear everything.
 
-    ``open_keys`` (the open dedupe keys among this PO's, loaded once for a batch) spares a
-    lookup per check when nothing is open to clear.
+    ``open_keys`` (the open dedupe keys among this PO's) is looked up when not given.
     """
-    lines = lines if lines is not None else list(po.lines.all())
+    writes = _Writes()
+    outcome = _check(
+        po,
+        resolver=resolver,
+        now=now,
+        lines=lines if lines is not None else list(po.lines.all()),
+        open_keys=open_keys if open_keys is not None else _open_keys([po]),
+        writes=writes,
+    )
+    _apply(writes)
+    return outcome
+
+
+def _check(
+    po: PurchaseOrder,
+    *,
+    resolver: ItemResolver,
+    now: datetime,
+    lines: list[PurchaseOrderLine],
+    open_keys: set[str],
+    writes: _Writes,
+) -> ValidationOutcome:
+    """Decide what validating one PO writes (into ``writes``); reads nothing from the database.
+
+    ``open_keys`` (the open dedupe keys among the batch's) spares clearing what is not open.
+    """
     outcome = ValidationOutcome(blocked=False)
     # Re-run = the items flow: it reads items and costs again and validates every open PO again.
     # The orders flow only validates POs its window brings back, so it never redid this step.
     rerun = {"rerun_flow": "items", "purchase_order": po.number, "vendor_code": po.vendor_code.code}
     subject = {"subject_type": SUBJECT_TYPE, "subject_id": str(po.public_id)}
-    keys = {kind: dedupe_key(kind, po) for kind in ("sku_asin_gap", "price_discrepancy", "po_window")}
+    keys = {kind: dedupe_key(kind, po) for kind in CHECKS}
 
-    def clear(kind: str, note: str) -> None:
-        if open_keys is not None and keys[kind] not in open_keys:
-            return
-        if exception_clear(dedupe_key=keys[kind], note=note) is not None:
+    def clear(key: str, kind: str, note: str) -> None:
+        if key in open_keys:
+            writes.clears.append((key, note))
             outcome.cleared.append(kind)
 
     if po.status == PurchaseOrderStatus.CANCELLED:
-        for kind in keys:
-            clear(kind, f"PO {po.number} was cancelled by Amazon.")
-        for kind in ("ack_overdue", "ack_failed"):  # nothing is left to acknowledge
-            exception_clear(dedupe_key=dedupe_key(kind, po), note=f"PO {po.number} was cancelled by Amazon.")
+        for kind in (*CHECKS, *ACK_KINDS):  # nothing is left to acknowledge
+            clear(dedupe_key(kind, po), kind, f"PO {po.number} was cancelled by Amazon.")
         return outcome
     # A PO past its decision (acknowledged, rejected, closed) only has its price checked again:
     # a cost fixed in NetSuite clears the case; nothing new is raised about history.
@@ -129,9 +183,12 @@ def validate_purchase_order(
     active = [line for line in lines if not line.cancelled]
     if not decided:
         mapping = {line.pk: resolver.resolve(line, po.vendor_code_id) for line in active}
-        services.purchase_order_map_lines(po=po, mapping=mapping)
+        changed = [
+            line for line in active if line.item_id != (item.pk if (item := mapping[line.pk]) else None)
+        ]
         for line in active:
             line.item = mapping[line.pk]
+        writes.mapped.append((po, changed))
 
     # 1. Every line maps to a NetSuite item.
     unmapped = [line for line in active if line.item is None]
@@ -143,30 +200,34 @@ def validate_purchase_order(
             f"line {line.sequence} ASIN {line.asin or '—'} / {line.vendor_product_id or '—'}"
             for line in unmapped[:10]
         )
-        exception_raise(
-            kind=ExceptionKind.SKU_ASIN_GAP,
-            dedupe_key=keys["sku_asin_gap"],
-            message=f"PO {po.number}: {len(unmapped)} line(s) map to no NetSuite item: {described}.",
-            details=rerun
-            | {
-                "lines": [
-                    {
-                        "sequence": line.sequence,
-                        "asin": line.asin,
-                        "vendor_product_id": line.vendor_product_id,
-                    }
-                    for line in unmapped
-                ]
-            },
-            severity=Severity.HIGH,
-            amount_at_risk=_money(at_risk),
-            **subject,
+        writes.raises.append(
+            CaseRaise(
+                kind=ExceptionKind.SKU_ASIN_GAP,
+                dedupe_key=keys["sku_asin_gap"],
+                message=f"PO {po.number}: {len(unmapped)} line(s) map to no NetSuite item: {described}.",
+                details=rerun
+                | {
+                    "lines": [
+                        {
+                            "sequence": line.sequence,
+                            "asin": line.asin,
+                            "vendor_product_id": line.vendor_product_id,
+                        }
+                        for line in unmapped
+                    ]
+                },
+                severity=Severity.HIGH,
+                amount_at_risk=_money(at_risk),
+                **subject,
+            )
         )
         outcome.raised.append("sku_asin_gap")
         outcome.blocked = True
     else:
         clear(
-            "sku_asin_gap", "Every line now maps to a NetSuite item (cross-reference added); PO revalidated."
+            keys["sku_asin_gap"],
+            "sku_asin_gap",
+            "Every line now maps to a NetSuite item (cross-reference added); PO revalidated.",
         )
 
     # 2. Amazon's net cost equals NetSuite's cost within the tolerance.
@@ -190,24 +251,30 @@ def validate_purchase_order(
             f"line {line.sequence} Amazon {line.net_cost_text or theirs} vs NetSuite {_money(ours)}"
             for line, theirs, ours in mismatched[:10]
         )
-        exception_raise(
-            kind=ExceptionKind.PRICE_DISCREPANCY,
-            dedupe_key=keys["price_discrepancy"],
-            message=f"PO {po.number}: net cost differs from NetSuite beyond {tolerance}%: {described}.",
-            details=rerun
-            | {
-                "tolerance_percent": str(tolerance),
-                "lines": [
-                    {"sequence": line.sequence, "amazon": str(theirs), "netsuite": str(ours)}
-                    for line, theirs, ours in mismatched
-                ],
-            },
-            amount_at_risk=_money(at_risk),
-            **subject,
+        writes.raises.append(
+            CaseRaise(
+                kind=ExceptionKind.PRICE_DISCREPANCY,
+                dedupe_key=keys["price_discrepancy"],
+                message=f"PO {po.number}: net cost differs from NetSuite beyond {tolerance}%: {described}.",
+                details=rerun
+                | {
+                    "tolerance_percent": str(tolerance),
+                    "lines": [
+                        {"sequence": line.sequence, "amazon": str(theirs), "netsuite": str(ours)}
+                        for line, theirs, ours in mismatched
+                    ],
+                },
+                amount_at_risk=_money(at_risk),
+                **subject,
+            )
         )
         outcome.raised.append("price_discrepancy")
     else:
-        clear("price_discrepancy", "Amazon's net cost and NetSuite's cost agree within the tolerance.")
+        clear(
+            keys["price_discrepancy"],
+            "price_discrepancy",
+            "Amazon's net cost and NetSuite's cost agree within the tolerance.",
+        )
 
     if decided:
         return outcome
@@ -215,23 +282,24 @@ def validate_purchase_order(
     # 3. Windows make sense: present, ordered, and not already over before we could acknowledge.
     window_problem = _window_problem(po, now)
     if window_problem:
-        exception_raise(
-            kind=ExceptionKind.PO_EXPIRING,
-            dedupe_key=keys["po_window"],
-            message=f"PO {po.number}: {window_problem}",
-            details=rerun | {"ship_window": [str(po.ship_window_start), str(po.ship_window_end)]},
-            amount_at_risk=_money(sum((line.line_value or Decimal(0) for line in active), Decimal(0))),
-            **subject,
+        writes.raises.append(
+            CaseRaise(
+                kind=ExceptionKind.PO_EXPIRING,
+                dedupe_key=keys["po_window"],
+                message=f"PO {po.number}: {window_problem}",
+                details=rerun | {"ship_window": [str(po.ship_window_start), str(po.ship_window_end)]},
+                amount_at_risk=_money(sum((line.line_value or Decimal(0) for line in active), Decimal(0))),
+                **subject,
+            )
         )
         outcome.raised.append("po_window")
     else:
-        clear("po_window", "The PO's windows are consistent.")
+        clear(keys["po_window"], "po_window", "The PO's windows are consistent.")
 
-    status = PurchaseOrderStatus.BLOCKED if outcome.blocked else None
-    if status:
-        services.purchase_order_set_status(po=po, status=status, reason="; ".join(outcome.raised))
+    if outcome.blocked:
+        writes.statuses.append((po, PurchaseOrderStatus.BLOCKED, "; ".join(outcome.raised)))
     elif po.status == PurchaseOrderStatus.BLOCKED:
-        services.purchase_order_set_status(po=po, status=PurchaseOrderStatus.NEW, reason="validation passed")
+        writes.statuses.append((po, PurchaseOrderStatus.NEW, "validation passed"))
     return outcome
 
 
@@ -255,24 +323,34 @@ def _window_problem(po: PurchaseOrder, now: datetime) -> str:
 
 
 CHECKS = ("sku_asin_gap", "price_discrepancy", "po_window")
+ACK_KINDS = ("ack_overdue", "ack_failed")  # cleared when Amazon cancels the PO
 
 
 def validate_many(
-    pos: Iterable[PurchaseOrder], *, now: datetime, resolver: ItemResolver | None = None
+    pos: Iterable[PurchaseOrder],
+    *,
+    now: datetime,
+    resolver: ItemResolver | None = None,
+    lines: Mapping[int, list[PurchaseOrderLine]] | None = None,
 ) -> dict[str, int]:
-    """Validate a batch: lines and open cases are loaded once for the batch, not once per PO."""
+    """Validate a batch set-based: lines and open cases are read once for the batch, and its
+    mappings, cases and statuses are written in a few statements whatever its size.
+
+    ``lines`` (PO pk → its lines, as just written) spares reading back the lines of POs the caller
+    has just created; the others' lines are read in one query.
+    """
     pos = list(pos)
+    given = lines or {}
     resolver = resolver or ItemResolver()
-    prefetch_related_objects(pos, "lines", "vendor_code")
-    keys = [dedupe_key(kind, po) for po in pos for kind in CHECKS]
-    open_keys = set(
-        ExceptionCase.objects.open().filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
-    )
+    prefetch_related_objects([po for po in pos if po.pk not in given], "lines")
+    prefetch_related_objects(pos, "vendor_code")
+    open_keys = _open_keys(pos)
     counts = {"validated": 0, "blocked": 0}
+    writes = _Writes()
     for po in pos:
-        outcome = validate_purchase_order(
-            po, resolver=resolver, now=now, lines=list(po.lines.all()), open_keys=open_keys
-        )
+        po_lines = given[po.pk] if po.pk in given else list(po.lines.all())
+        outcome = _check(po, resolver=resolver, now=now, lines=po_lines, open_keys=open_keys, writes=writes)
         counts["validated"] += 1
         counts["blocked"] += int(outcome.blocked)
+    _apply(writes)
     return counts

@@ -61,7 +61,7 @@ from reconciliation.models import (
 )
 from vendorsync.models import ExceptionCase, ExceptionKind, Severity
 from vendorsync.roles import perm
-from vendorsync.services import audit_record, audit_record_many, exception_clear, exception_raise
+from vendorsync.services import audit_event, audit_record, audit_record_many, exception_clear, exception_raise
 
 ZERO = Decimal("0.00")
 CHUNK = 5000  # ids per IN (...) list: under SQLite's variable limit, cheap on PostgreSQL
@@ -371,12 +371,12 @@ def remittance_automatch(
             done[m.remittance_id]["auto" if m.auto else "suggested"] += 1
         summary = _config_summary(config)
         audit_record_many(
-            actor=actor,
-            action="remittance.automatched",
             events=[
-                (
-                    remittance,
-                    {
+                audit_event(
+                    actor=actor,
+                    action="remittance.automatched",
+                    subject=remittance,
+                    after={
                         "lines": per_remittance.get(pk, 0),
                         "auto": done[pk]["auto"],
                         "suggested": done[pk]["suggested"],

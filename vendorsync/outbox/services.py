@@ -24,10 +24,17 @@ from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from vendorsync.bulk import insert_objects
 from vendorsync.models import ExceptionCase, ExceptionKind, OutboxMessage, OutboxState, Severity, Team
 from vendorsync.outbox.registry import lookup_for, owner_of
 from vendorsync.roles import perm
-from vendorsync.services import audit_record, exception_raise, exception_resolve
+from vendorsync.services import (
+    audit_event,
+    audit_record,
+    audit_record_many,
+    exception_raise,
+    exception_resolve,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +90,42 @@ def outbox_enqueue(
     )
     _nudge_relay_on_commit()
     return message
+
+
+def outbox_enqueue_many(
+    *, target: str, operation: str, messages: Iterable[tuple[str, dict[str, Any]]]
+) -> list[OutboxMessage]:
+    """``outbox_enqueue`` for many ``(external_key, payload)`` of one handler: one INSERT per 500.
+
+    Same semantics: inside the caller's transaction only, one ``outbox.enqueued`` audit row per
+    message, the relay nudged once on commit, and an external key that is already queued is the
+    same IntegrityError (the unique key is what makes a delivery happen once).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionManagementError(
+            f"outbox_enqueue_many({operation!r}) must run inside the transaction of the business "
+            "change it delivers: wrap both in transaction.atomic()."
+        )
+    rows = [
+        OutboxMessage(target=target, operation=operation, external_key=key, payload=payload)
+        for key, payload in messages
+    ]
+    if not rows:
+        return []
+    created = insert_objects(rows)
+    audit_record_many(
+        events=[
+            audit_event(
+                actor=None,
+                action="outbox.enqueued",
+                subject=message,
+                after={"operation": operation, "key": message.external_key},
+            )
+            for message in created
+        ]
+    )
+    _nudge_relay_on_commit()
+    return created
 
 
 def outbox_backoff(

@@ -70,6 +70,19 @@ class PurchaseOrders(SimulatorCore):
         return after, before
 
     @staticmethod
+    def _cursor(next_token: str | None) -> tuple[str, str] | None:
+        """The (creation date, PO number) a ``nextToken`` continues after; 400 when unreadable."""
+        if not next_token:
+            return None
+        try:
+            date, number = json.loads(base64.urlsafe_b64decode(next_token.encode()))
+        except (ValueError, binascii.Error, TypeError) as exc:
+            raise ApiError(400, [err("InvalidInput", "Invalid nextToken.")]) from exc
+        if not isinstance(date, str) or not isinstance(number, str):
+            raise ApiError(400, [err("InvalidInput", "Invalid nextToken.")])
+        return date, number
+
+    @staticmethod
     def _page(
         rows: list[dict[str, Any]], key: str, sort_order: str, limit: int, next_token: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
@@ -115,29 +128,58 @@ class PurchaseOrders(SimulatorCore):
         changed = self._window(changed_after, changed_before, ("changedAfter", "changedBefore"))
         if created == (None, None) and changed == (None, None):
             created = (self.now() - MAX_WINDOW, self.now())
+        cursor = self._cursor(next_token)
+        descending = sort_order == "DESC"
+        # Keyset paging in SQL on (creation date, PO number), the order ``_page`` sorts in, with the
+        # date windows as a coarse SQL filter (timestamps are second-precision ``Z`` strings, so they
+        # sort as they compare) and the exact checks below: a page decodes about ``limit`` rows,
+        # not every PO Amazon holds, so walking N POs costs O(N) and a page's memory is bounded.
+        where, params = ["created_at <= ?"], [iso(self.now())]
+        for column, (after, before) in (("created_at", created), ("changed_at", changed)):
+            if after is not None and before is not None:
+                where.append(f"{column} >= ? AND {column} <= ?")
+                params += [iso(after), iso(before)]
+        if cursor is not None:
+            where.append(f"(created_at, number) {'<' if descending else '>'} (?, ?)")
+            params += list(cursor)
+        direction = "DESC" if descending else "ASC"
+        page: list[dict[str, Any]] = []
+        more = False
         with self.store.tx() as db:
-            orders = [self._order(row) for row in self._visible_rows(db)]
-        selected = []
-        for order in orders:
-            details = order["orderDetails"]
-            made = parse_time(details["purchaseOrderDate"])
-            change = details.get("purchaseOrderChangedDate")
-            if created[0] and not (created[0] <= made <= created[1]):
-                continue
-            if changed[0] and not (change and changed[0] <= parse_time(change) <= changed[1]):
-                continue
-            if is_po_changed and not change:
-                continue
-            if purchase_order_state and order["purchaseOrderState"] != purchase_order_state:
-                continue
-            if ordering_vendor_code and details["sellingParty"]["partyId"] != ordering_vendor_code:
-                continue
-            if po_item_state == "Cancelled" and not any(
-                line["orderedQuantity"]["amount"] == 0 for line in details["items"]
-            ):
-                continue
-            selected.append(order | {"_key": details["purchaseOrderDate"]})
-        page, token = self._page(selected, "_key", sort_order, limit, next_token)
+            rows = db.execute(
+                f"SELECT * FROM purchase_orders WHERE {' AND '.join(where)} "  # noqa: S608 - our columns
+                f"ORDER BY created_at {direction}, number {direction}",
+                params,
+            )
+            for row in rows:
+                order = self._order(row)
+                details = order["orderDetails"]
+                made = parse_time(details["purchaseOrderDate"])
+                change = details.get("purchaseOrderChangedDate")
+                if created[0] and not (created[0] <= made <= created[1]):
+                    continue
+                if changed[0] and not (change and changed[0] <= parse_time(change) <= changed[1]):
+                    continue
+                if is_po_changed and not change:
+                    continue
+                if purchase_order_state and order["purchaseOrderState"] != purchase_order_state:
+                    continue
+                if ordering_vendor_code and details["sellingParty"]["partyId"] != ordering_vendor_code:
+                    continue
+                if po_item_state == "Cancelled" and not any(
+                    line["orderedQuantity"]["amount"] == 0 for line in details["items"]
+                ):
+                    continue
+                if len(page) == limit:
+                    more = True
+                    break
+                page.append(order | {"_key": details["purchaseOrderDate"]})
+        token = None
+        if more:
+            last = page[-1]
+            token = base64.urlsafe_b64encode(
+                json.dumps([last["_key"], last["purchaseOrderNumber"]]).encode()
+            ).decode()
         out = []
         for order in page:
             order.pop("_key")
