@@ -17,6 +17,7 @@ then records why, naming rows and columns). Checks made on the way in:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import time
 from collections import Counter, defaultdict
@@ -154,6 +155,40 @@ def remittance_import(
     if batch is None:
         batch = import_batch_create(name=name, door=door, data=data, actor=actor, revision=revision)
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING, progress=1)
+    # A large file allocates a few hundred thousand small objects (rows, lines, amounts) and no
+    # reference cycles: the cyclic collector would only rescan them as they pile up (~0.2 s of a
+    # 100,000-line import). Collection resumes when the import returns.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _import(
+            data=data,
+            name=name,
+            door=door,
+            fmt=fmt,
+            actor=actor,
+            revision=revision,
+            batch=batch,
+            parsed=parsed,
+            rerun_flow=rerun_flow,
+        )
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _import(
+    *,
+    data: bytes,
+    name: str,
+    door: str,
+    fmt: str,
+    actor: Any,
+    revision: bool,
+    batch: ImportBatch,
+    parsed: ParsedFile | Callable[[], ParsedFile] | None,
+    rerun_flow: str,
+) -> ImportBatch:
     try:
         if len(data) > settings.REMITTANCE_MAX_BYTES:
             raise _Refusal(
