@@ -22,10 +22,10 @@ import hashlib
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
-from operator import attrgetter
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -288,6 +288,24 @@ class _Context:
     classifier: Classifier
     mappings: MappingTable
     invoices: dict[str, Decimal]  # NetSuite invoice number -> amount
+    # (type, code, date, has discount, status) -> what ``code_line`` makes of it: an import asks
+    # the same few questions for thousands of lines.
+    coded: dict[tuple[Any, ...], tuple[int | None, int | None, int | None, str]] = field(default_factory=dict)
+
+    def coding(
+        self, line_type: str, adjustment_code: str, when: date, discount: Decimal, status: str
+    ) -> tuple[int | None, int | None, int | None, str]:
+        """(GL account, mapping, discount GL account, status) of a line, by ``code_line`` itself."""
+        key = (line_type, adjustment_code, when, bool(discount), status)
+        found = self.coded.get(key)
+        if found is None:
+            probe = SimpleNamespace(
+                line_type=line_type, adjustment_code=adjustment_code, discount=discount, status=status
+            )
+            code_line(probe, self.mappings, when=when)
+            found = (probe.gl_account_id, probe.mapping_id, probe.discount_gl_account_id, probe.status)
+            self.coded[key] = found
+        return found
 
 
 def _context() -> _Context:
@@ -371,31 +389,27 @@ def _write(
         # One INSERT for all of them (a file of a hundred payments made a hundred round trips).
         Remittance.objects.bulk_create([remittance for remittance, _, _ in created])
         flagged: defaultdict[int, list[_Line]] = defaultdict(list)
-        noted: set[tuple[str, int | None, int | None, int | None, int | None]] = set()
+        rule_ids: set[int | None] = set()
 
-        def lines() -> Iterator[_Line]:
+        def lines() -> Iterator[tuple[Any, ...]]:
             for payment, (remittance, _, _) in zip(parsed.payments, created, strict=True):
+                pk, payment_date = remittance.pk, remittance.payment_date
                 for sequence, parsed_line in enumerate(payment.lines, start=1):
-                    line = _build_line(remittance, sequence, parsed_line, context)
-                    by_type[line.line_type] += 1
-                    totals[line.line_type] += line.amount_paid
-                    key = (
-                        line.line_type,
-                        line.gl_account_id,
-                        line.discount_gl_account_id,
-                        line.mapping_id,
-                        line.rule_id,
-                    )
-                    if key not in noted:  # a handful of distinct combinations per file
-                        noted.add(key)
-                        references[GLAccount].update((line.gl_account_id, line.discount_gl_account_id))
-                        references[DeductionMapping].add(line.mapping_id)
-                        references[ClassificationRule].add(line.rule_id)
-                    if line.status in _FLAGGED:
-                        flagged[remittance.pk].append(line)
-                    yield line
+                    row = _line_row(pk, payment_date, sequence, parsed_line, context)
+                    line_type = row[_TYPE]
+                    by_type[line_type] += 1
+                    totals[line_type] += row[_PAID]
+                    rule_ids.add(row[_RULE])
+                    if row[_STATUS] in _FLAGGED:
+                        flagged[pk].append(_Line(*row))
+                    yield row
 
         _insert_lines(lines())
+        # What the lines refer to: every coding used (memoised per distinct question) and rule.
+        for gl_account_id, mapping_id, discount_gl_account_id, _ in context.coded.values():
+            references[GLAccount].update((gl_account_id, discount_gl_account_id))
+            references[DeductionMapping].add(mapping_id)
+        references[ClassificationRule].update(rule_ids)
         audits: list[dict[str, Any]] = []
         for remittance, previous, lines_total in created:
             raised += _raise_line_exceptions(remittance, flagged.get(remittance.pk, []), rerun_flow)
@@ -520,7 +534,8 @@ def _posted_revision_drift(existing: Remittance, new_amount: Decimal) -> Callabl
 
 @dataclass(slots=True)
 class _Line:
-    """A line being imported: plain attributes (building 100,000 model instances is the slow part)."""
+    """A line being imported that needs an exception, or a row's column list (``_LINE_COLUMNS``):
+    the lines themselves travel as plain tuples in that order (``_line_row``)."""
 
     remittance_id: int
     sequence: int
@@ -543,6 +558,9 @@ class _Line:
 
 
 _LINE_COLUMNS = [f.name for f in fields(_Line)]
+_TYPE, _PAID, _RULE, _STATUS = (
+    _LINE_COLUMNS.index(name) for name in ("line_type", "amount_paid", "rule_id", "status")
+)
 _FLAGGED = frozenset((LineStatus.UNKNOWN, LineStatus.OVERPAID, LineStatus.UNMAPPED))
 
 
@@ -564,7 +582,7 @@ def _column_type_oids(cursor: Any, table: str, columns: list[str]) -> list[int]:
     return _TYPE_OIDS[key]
 
 
-def _insert_lines(lines: Iterable[_Line]) -> None:
+def _insert_lines(lines: Iterable[tuple[Any, ...]]) -> None:
     """Insert in the import's transaction: one binary COPY on PostgreSQL, batched INSERTs elsewhere.
 
     Binary, because PostgreSQL then skips parsing every number and date out of text (a third of
@@ -577,7 +595,6 @@ def _insert_lines(lines: Iterable[_Line]) -> None:
     if connection.vendor == "postgresql":
         table = RemittanceLine._meta.db_table
         names = [RemittanceLine._meta.get_field(name).column for name in _LINE_COLUMNS]
-        getter = attrgetter(*_LINE_COLUMNS)
         with connection.cursor() as cursor:
             types = _column_type_oids(cursor, table, names)
             sql = f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"  # noqa: S608 - our names
@@ -585,11 +602,11 @@ def _insert_lines(lines: Iterable[_Line]) -> None:
             with raw.copy(sql) as copy:
                 copy.set_types(types)
                 write = copy.write_row
-                for line in lines:
-                    write(getter(line))
+                for row in lines:
+                    write(row)
         return
     RemittanceLine.objects.bulk_create(
-        (RemittanceLine(**{name: getattr(line, name) for name in _LINE_COLUMNS}) for line in lines),
+        (RemittanceLine(**dict(zip(_LINE_COLUMNS, row, strict=True))) for row in lines),
         batch_size=2000,
     )
 
@@ -631,15 +648,34 @@ def _lock_line_references(references: dict[type, set[int | None]]) -> None:
             )
 
 
-def _build_line(remittance: Remittance, sequence: int, parsed: Any, context: _Context) -> _Line:
+def _line_row(
+    remittance_id: int, payment_date: date, sequence: int, parsed: Any, context: _Context
+) -> tuple[Any, ...]:
+    """One line, classified and coded, as the tuple the COPY sends (``_LINE_COLUMNS`` order).
+
+    A tuple rather than an object: this runs for every line of a file, and the COPY wants a row.
+    """
     line_type, base, rule_id = context.classifier.values(
         parsed.document_number, parsed.description, parsed.adjustment_code
     )
-    line = _Line(
-        remittance.pk,
+    document = parsed.document_number[:100]
+    gl_account_id = mapping_id = discount_gl_account_id = None
+    if line_type == LineType.UNKNOWN:
+        status = LineStatus.UNKNOWN
+    else:
+        status = LineStatus.OK
+        if line_type == LineType.INVOICE:
+            reference = context.invoices.get(document, parsed.invoice_amount)
+            if reference is not None and parsed.amount_paid + parsed.discount > reference:
+                status = LineStatus.OVERPAID  # kept by code_line: flagged, never silently accepted
+        gl_account_id, mapping_id, discount_gl_account_id, status = context.coding(
+            line_type, parsed.adjustment_code, parsed.document_date or payment_date, parsed.discount, status
+        )
+    return (
+        remittance_id,
         sequence,
         parsed.row,
-        parsed.document_number[:100],
+        document,
         parsed.document_date,
         parsed.invoice_amount,
         parsed.discount,
@@ -650,17 +686,11 @@ def _build_line(remittance: Remittance, sequence: int, parsed: Any, context: _Co
         line_type,
         base[:100],
         rule_id,
-        LineStatus.OK,
+        status,
+        gl_account_id,
+        mapping_id,
+        discount_gl_account_id,
     )
-    if line.line_type == LineType.UNKNOWN:
-        line.status = LineStatus.UNKNOWN
-        return line
-    if line.line_type == LineType.INVOICE:
-        reference = context.invoices.get(line.document_number, line.invoice_amount)
-        if reference is not None and line.amount_paid + line.discount > reference:
-            line.status = LineStatus.OVERPAID  # kept by code_line: flagged, never silently accepted
-    code_line(line, context.mappings, when=line.document_date or remittance.payment_date)
-    return line
 
 
 def code_line(line: Any, table: MappingTable, *, when: date) -> None:
