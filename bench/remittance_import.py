@@ -7,7 +7,9 @@ The database in BENCH_DATABASE_URL is DROPPED and recreated (never point it at r
 it a throw-away SQLite database is used (and COPY is skipped). Prints lines/s and peak memory
 (the process's peak RSS; tracemalloc is left off because it slows the code it measures) of ``remittance_import`` — parse,
 classify, code, bulk insert, exceptions, audit, one transaction — then the time PostgreSQL ``COPY``
-takes to load the same rows into a bare table, and the ratio.
+takes to load the same rows into a bare table, and the ratio — by wall clock and by CPU (this
+process plus its PostgreSQL backend, read from ``/proc`` when the server runs on the same host),
+the latter being what a shared machine's load inflates least.
 
 The mix is realistic: ~80 % invoice payments with a 2 % terms discount, then shortage claims, price
 claims, chargebacks, co-op, price protection and a few provisions; every payment adds up.
