@@ -15,7 +15,6 @@ from pathlib import Path
 
 from django.conf import settings
 
-from orders import identifiers
 from orders.models import Acknowledgement, AcknowledgementLine, PurchaseOrderLine
 from vendorsync.edi import (
     API_UOM_TO_X12,
@@ -24,6 +23,7 @@ from vendorsync.edi import (
     OutboundEnvelope,
     ProductId,
     PurchaseOrderAcknowledgement,
+    product_ids_for,
     write_855,
 )
 from vendorsync.edi.x12 import ControlNumbers
@@ -63,15 +63,7 @@ def product_ids(line: PurchaseOrderLine) -> tuple[ProductId, ...]:
     """The ids to echo: those of the 850 when the PO came by EDI, else derived from the API values."""
     if line.product_ids:
         return tuple(ProductId(q, v, echoed=True) for q, v in line.product_ids)
-    ids: list[ProductId] = []
-    vendor_id = line.vendor_product_id.strip()
-    if vendor_id:
-        gtin = identifiers.gtin14(vendor_id)
-        qualifier = {12: "UP", 13: "EN", 14: "UK"}.get(len(vendor_id), "VN") if gtin else "VN"
-        ids.append(ProductId(qualifier, vendor_id, echoed=True))
-    if line.asin:
-        ids.append(ProductId("BP", line.asin, echoed=True))
-    return tuple(ids)
+    return product_ids_for(line.asin, line.vendor_product_id)
 
 
 def build_855(

@@ -12,6 +12,8 @@ fixed number of queries.
 from __future__ import annotations
 
 import re
+import re._constants as sre_c
+import re._parser as sre_p
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,6 +55,59 @@ def compile_rules(rules: Iterable[ClassificationRule] | None = None) -> list[Com
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 
 
+def _literal_tails(items: list[Any]) -> set[str] | None:
+    """The literal texts one of which every match of ``items`` must end with, or None if unknown."""
+    tail = ""
+    for op, av in reversed(items):
+        if op is sre_c.LITERAL:
+            tail = chr(av) + tail
+            continue
+        if tail:
+            return {tail}
+        if op is sre_c.SUBPATTERN and not av[1] & re.IGNORECASE:  # (group, add flags, del flags, p)
+            return _literal_tails(list(av[3]))
+        if op is sre_c.BRANCH:
+            tails: set[str] = set()
+            for alternative in av[1]:
+                found = _literal_tails(list(alternative))
+                if not found:
+                    return None
+                tails |= found
+            return tails
+        return None
+    return {tail} if tail else None
+
+
+def literal_condition(pattern: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(suffixes, prefixes): a text ``pattern`` finds anything in (``search``, on a stripped text)
+    ends with one of the suffixes or starts with one of the prefixes — a necessary condition, read
+    off the pattern's own parse, that ``str.endswith``/``startswith`` test in C far faster than the
+    regex runs. Only an exact, case-sensitive literal anchored by ``$``/``\\Z`` or ``^``/``\\A``
+    counts; anything else (case-insensitive, multi-line, a class or repeat at the anchor) gives
+    None and the regex alone decides."""
+    try:
+        parsed = sre_p.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.MULTILINE):
+        return None
+    items = list(parsed)
+    suffixes: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    if items and items[-1] in ((sre_c.AT, sre_c.AT_END), (sre_c.AT, sre_c.AT_END_STRING)):
+        suffixes = tuple(sorted(_literal_tails(items[:-1]) or ()))
+    if items and items[0] in ((sre_c.AT, sre_c.AT_BEGINNING), (sre_c.AT, sre_c.AT_BEGINNING_STRING)):
+        head = ""
+        for op, av in items[1:]:
+            if op is not sre_c.LITERAL:
+                break
+            head += chr(av)
+        prefixes = (head,) if head else ()
+    if suffixes:
+        return (suffixes, ())  # when there is a prefix too, both hold: one is enough to test
+    return ((), prefixes) if prefixes else None
+
+
 def _prefilter(patterns: list[str]) -> re.Pattern[str] | None:
     """One regex that matches a text wherever ANY of ``patterns`` would (``search`` semantics).
 
@@ -82,10 +137,10 @@ class Classifier:
         self.rules = rules
         self.known_invoices = known_invoices
         # ``values`` runs once per line of a 100,000-line file, so the per-rule work is resolved
-        # here into blocks of consecutive rules on the same field: (field index, prefilter search
-        # or None, [(search or None for "known invoice", type, rule id), ...]).
+        # here into blocks of consecutive rules on the same field: (field index, prefilter or
+        # None, [(search or None for "known invoice", type, rule id, literals or None), ...]).
         positions = {RuleField.DOCUMENT_NUMBER: 0, RuleField.DESCRIPTION: 1, RuleField.ADJUSTMENT_CODE: 2}
-        blocks: list[tuple[int, Any, list[tuple[Any, str, int | None]]]] = []
+        blocks: list[tuple[int, Any, list[tuple[Any, str, int | None, Any]]]] = []
         current_field: str | None = None
         for rule in rules:
             if rule.field != RuleField.KNOWN_INVOICE and rule.regex is None:
@@ -94,14 +149,9 @@ class Classifier:
                 blocks.append((positions.get(rule.field, 0), None, []))
                 current_field = rule.field
             search = None if rule.field == RuleField.KNOWN_INVOICE else rule.regex.search
-            blocks[-1][2].append((search, rule.line_type, rule.id))
-        self._blocks = []
-        for position, _, members in blocks:
-            prefilter = None
-            if len(members) > 1:
-                combined = _prefilter([search.__self__.pattern for search, _, _ in members])
-                prefilter = combined.search if combined is not None else None
-            self._blocks.append((position, prefilter, members))
+            literals = literal_condition(rule.regex.pattern) if rule.regex is not None else None
+            blocks[-1][2].append((search, rule.line_type, rule.id, literals))
+        self._blocks = [(position, _block_prefilter(members), members) for position, _, members in blocks]
 
     def classify(
         self, *, document_number: str, description: str = "", adjustment_code: str = ""
@@ -115,20 +165,51 @@ class Classifier:
         texts = (document_number.strip(), description.strip(), adjustment_code.strip())
         for position, prefilter, members in self._blocks:
             value = texts[position]
-            if prefilter is not None and (not value or prefilter(value) is None):
+            if prefilter is not None and (not value or not prefilter(value)):
                 continue  # no rule of this block can match
-            for search, line_type, rule_id in members:
+            for search, line_type, rule_id, literals in members:
                 if search is None:  # known NetSuite invoice
                     if texts[0] in self.known_invoices:
                         return line_type, "", rule_id
                     continue
                 if not value:
                     continue
+                if literals is not None and not (
+                    value.endswith(literals[0]) or value.startswith(literals[1])
+                ):
+                    continue  # the text lacks the literal this rule's regex needs
                 match = search(value)
                 if match:
                     base = match.groupdict().get("base") if match.re.groupindex else None
                     return line_type, (base or "").strip(" -"), rule_id
         return LineType.UNKNOWN, "", None
+
+
+def _block_prefilter(members: list[tuple[Any, str, int | None, Any]]) -> Any:
+    """A test that is False only when no rule of the block can match a text, or None (try them all).
+
+    Rules with a literal condition are tested by ``endswith``/``startswith`` on tuples of their
+    literals; the rest by one combined regex (``_prefilter``). Either way the rules are then still
+    tried one by one in order, so the first matching rule is the one it would be without this.
+    """
+    if len(members) < 2 or any(search is None for search, _, _, _ in members):
+        return None
+    suffixes = tuple(s for *_, lit in members if lit for s in lit[0])
+    prefixes = tuple(p for *_, lit in members if lit for p in lit[1])
+    rest = [search.__self__.pattern for search, _, _, lit in members if lit is None]
+    combined = _prefilter(rest) if rest else None
+    if rest and combined is None:
+        return None
+    others = combined.search if combined is not None else None
+
+    def prefilter(value: str) -> bool:
+        return (
+            value.endswith(suffixes)
+            or value.startswith(prefixes)
+            or (others is not None and others(value) is not None)
+        )
+
+    return prefilter
 
 
 @dataclass(frozen=True)

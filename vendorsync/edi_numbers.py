@@ -5,7 +5,7 @@ The EDI connector (``vendorsync.edi``) imports nothing from the core: its writer
 This is the caller side: pass ``next_control_numbers`` (the function itself, so numbers are only
 drawn once the document has been validated and is about to be rendered)::
 
-    write_856(notice, envelope=..., control_numbers=next_control_numbers, at=now)
+    write_856(confirmation, envelope=..., control_numbers=next_control_numbers, at=now)
 
 Each counter is incremented by ``vendorsync.services.sequence_next`` under ``select_for_update``
 inside ``transaction.atomic``, so two workers never hand out the same number. ISA13 is 9 digits:

@@ -1,11 +1,14 @@
 """The one outbound model encoded two ways: ``submitShipmentConfirmations`` / ``submitInvoices`` JSON
-(through the Amazon connector's values and codec) and the X12 856 (5010) / 810 (4010).
+and the X12 856 (5010) / 810 (4010).
 
-The connectors keep their own value types (they are the wire formats and their readers/tests use
-them); what is no longer duplicated is *our* idea of a shipment: both encoders read the same
-``Shipment``/``Container``/``ContainerItem`` rows and ``Invoice``/``InvoiceLine`` rows, so the two
-paths cannot disagree. Item numbering: shipped items are numbered "001"… per PO line in PO order;
-cartons "001"… in fulfilment order; SSCCs are sent in the 20-character ``00`` + SSCC-18 form.
+Both channels share one value per document: the rows become the Amazon connector's
+``ShipmentConfirmation`` / ``Invoice`` here, and the API client sends that value as JSON while the
+EDI connector writes the very same value as an 856 / 810 — so the two paths cannot disagree, and
+there is no second ASN or invoice type to keep in step. The only X12 extra passed alongside is the
+product ids to echo (an 850's own qualifiers, ``orders.edi.product_ids``). Item numbering: shipped
+items are numbered "001"… per PO line in PO order (also LIN01 in the 856); cartons "001"… in
+fulfilment order; SSCCs are sent in the 20-character ``00`` + SSCC-18 form; invoice items by the
+invoice line's sequence (also IT101).
 """
 
 from __future__ import annotations
@@ -24,8 +27,6 @@ from vendorsync import edi as x12
 from vendorsync.amazon import values as api
 from vendorsync.edi.x12 import ControlNumbers
 from vendorsync.edi_numbers import next_control_numbers
-
-WEIGHT_X12 = {"Lb": "LB", "Kg": "KG"}
 
 
 class _Tree:
@@ -91,7 +92,11 @@ def _details(line: PurchaseOrderLine, item: ContainerItem | None, po_number: str
 
 def to_shipment_confirmation(shipment: Shipment, *, at: datetime) -> api.ShipmentConfirmation:
     """The ASN as ``submitShipmentConfirmations`` wants it; the PO number is given on every item."""
-    tree = _Tree(shipment)
+    return _confirmation(_Tree(shipment), at)
+
+
+def _confirmation(tree: _Tree, at: datetime) -> api.ShipmentConfirmation:
+    shipment = tree.shipment
     po = shipment.purchase_order.number
     shipped_items = tuple(
         api.ShippedItem(
@@ -182,65 +187,16 @@ def _import_details(shipment: Shipment) -> api.ShipmentImportDetails | None:
     )
 
 
-def _product_ids(line: PurchaseOrderLine) -> tuple[x12.ProductId, ...]:
-    return orders_edi.product_ids(line)
-
-
-def to_ship_notice(shipment: Shipment, *, at: datetime) -> x12.ShipNotice:
-    """The same ASN as an 856 (S → O → T pallet → P carton → I item)."""
-    tree = _Tree(shipment)
-
-    def items(container: Container) -> tuple[x12.ShippedItem, ...]:
-        return tuple(
-            x12.ShippedItem(
-                product_ids=_product_ids(item.po_line),
-                quantity=item.quantity,
-                unit_of_measure="EA",
-                item_sequence_number=item.po_line.sequence,
-                lot_number=item.lot_number,
-                expiry_date=item.expiry_date,
-            )
-            for item in tree.items.get(container.pk, [])
-        )
-
-    def carton(c: Container) -> x12.Carton:
-        return x12.Carton(sscc=_sscc20(c), items=items(c))
-
-    order = x12.ShipmentOrder(
-        purchase_order_number=shipment.purchase_order.number,
-        pallets=tuple(
-            x12.Pallet(
-                sscc=_sscc20(p), cartons=tuple(carton(c) for c in tree.cartons_on[p.pk]), items=items(p)
-            )
-            for p in tree.pallets
-        ),
-        cartons=tuple(carton(c) for c in tree.loose_cartons),
-    )
-    shipped = shipment.shipped_at or at
-    return x12.ShipNotice(
-        shipment_identifier=shipment.shipment_identifier,
-        shipment_date=at.date(),
-        shipment_time=at.time().replace(second=0, microsecond=0),
-        shipped_date=shipped.date(),
-        ship_from=x12.Party(
-            "SF", shipment.ship_from_name, "92" if shipment.ship_from else "", shipment.ship_from
-        ),
-        ship_to=x12.Party("ST", "", "92", shipment.ship_to),
-        orders=(order,),
-        lading_quantity=len(tree.pallets) or len(tree.cartons),
-        gross_weight=tree.gross_weight(),
-        weight_unit="LB",
-        packaging_code="PLT94" if tree.pallets else "CTN25",
-        carrier_scac=shipment.carrier_scac,
-        bill_of_lading_number=shipment.bill_of_lading,
-        carrier_reference_number=shipment.pro_number,
-    )
-
-
 def render_856(shipment: Shipment, *, at: datetime) -> tuple[str, ControlNumbers]:
+    """The same ``ShipmentConfirmation`` as the API path, written as an 856 (S → O → T → P → I)."""
+    tree = _Tree(shipment)
     numbers = next_control_numbers()
     text = x12.write_856(
-        to_ship_notice(shipment, at=at), envelope=orders_edi.envelope(), control_numbers=numbers, at=at
+        _confirmation(tree, at),
+        envelope=orders_edi.envelope(),
+        control_numbers=numbers,
+        at=at,
+        product_ids={tree.reference[line.pk]: orders_edi.product_ids(line) for line in tree.lines},
     )
     return text, numbers
 
@@ -255,6 +211,7 @@ def remit_to() -> str:
 def to_api_invoice(invoice: Invoice) -> api.Invoice:
     po = invoice.purchase_order
     vendor = po.vendor_code.code
+    lines = list(invoice.lines.select_related("po_line").order_by("sequence"))
     items = tuple(
         api.InvoiceItem(
             item_sequence_number=line.sequence,
@@ -264,7 +221,7 @@ def to_api_invoice(invoice: Invoice) -> api.Invoice:
             vendor_product_identifier=line.po_line.vendor_product_id or None,
             purchase_order_number=po.number,
         )
-        for line in invoice.lines.select_related("po_line").order_by("sequence")
+        for line in lines
     )
     at = datetime(
         invoice.invoice_date.year, invoice.invoice_date.month, invoice.invoice_date.day, 12, tzinfo=UTC
@@ -282,36 +239,15 @@ def to_api_invoice(invoice: Invoice) -> api.Invoice:
     )
 
 
-def to_edi_invoice(invoice: Invoice) -> x12.Invoice:
-    po = invoice.purchase_order
-    return x12.Invoice(
-        invoice_number=invoice.number,
-        invoice_date=invoice.invoice_date,
-        purchase_order_number=po.number,
-        currency_code=invoice.currency,
-        purchase_order_date=po.ordered_at.date(),
-        parties=(
-            x12.Party(
-                "RI", po.vendor_code.name or po.vendor_code.code, "92", remit_to() or po.vendor_code.code
-            ),
-            x12.Party("ST", "", "92", po.ship_to),
-        ),
-        items=tuple(
-            x12.InvoiceItem(
-                item_sequence_number=line.po_line.sequence,
-                quantity=line.quantity,
-                unit_of_measure="CA" if line.unit_of_measure == "Cases" else "EA",
-                unit_price=line.unit_cost.normalize(),
-                product_ids=_product_ids(line.po_line),
-            )
-            for line in invoice.lines.select_related("po_line").order_by("sequence")
-        ),
-    )
-
-
 def render_810(invoice: Invoice, *, at: datetime) -> tuple[str, ControlNumbers]:
+    """The same ``Invoice`` as the API path, written as an 810."""
     numbers = next_control_numbers()
+    lines = invoice.lines.select_related("po_line")
     text = x12.write_810(
-        to_edi_invoice(invoice), envelope=orders_edi.envelope(), control_numbers=numbers, at=at
+        to_api_invoice(invoice),
+        envelope=orders_edi.envelope(),
+        control_numbers=numbers,
+        at=at,
+        product_ids={line.sequence: orders_edi.product_ids(line.po_line) for line in lines},
     )
     return text, numbers

@@ -136,6 +136,15 @@ def read_rows(
     amounts: dict[str, Decimal] = {}  # text -> amount, for texts the general parser had to read
     plain = _PLAIN_AMOUNT.fullmatch
     zero = Decimal("0.00")
+    # The payment's own cells (number, date, amount, currency) repeat on every row of a payment:
+    # a row whose raw payment cells equal those of the last row read cleanly reuses its payment
+    # and skips parsing and cross-checking them again (the same text gives the same values).
+    payment_date_at = columns[HeaderField.PAYMENT_DATE]
+    payment_amount_at = optional(HeaderField.PAYMENT_AMOUNT)
+    line_date_fields = [entry for entry in date_fields if entry[0] != HeaderField.PAYMENT_DATE]
+    line_amount_fields = [entry for entry in amount_fields if entry[0] != HeaderField.PAYMENT_AMOUNT]
+    last_key: tuple[Any, ...] | None = None
+    last_payment: ParsedPayment | None = None
 
     def text_at(values: list[Any], index: int, width: int) -> str:
         if index < 0 or index >= width:
@@ -163,8 +172,16 @@ def read_rows(
             continue
         if not document:
             err(row_number, HeaderField.DOCUMENT_NUMBER, "is empty")
+        errors_before = len(errors)
+        key = (
+            number,
+            values[payment_date_at] if payment_date_at < width else None,
+            values[payment_amount_at] if 0 <= payment_amount_at < width else None,
+            values[currency_at] if 0 <= currency_at < width else None,
+        )
+        same = key == last_key
         parsed: dict[str, Any] = {}
-        for field, index, required in date_fields:
+        for field, index, required in line_date_fields if same else date_fields:
             raw = values[index] if index < width else None
             if isinstance(raw, str):
                 raw = raw.strip()
@@ -182,7 +199,7 @@ def read_rows(
                 if isinstance(raw, str):
                     dates[raw] = value
             parsed[field] = value
-        for field, index, required in amount_fields:
+        for field, index, required in line_amount_fields if same else amount_fields:
             raw = values[index] if index < width else None
             if isinstance(raw, str):
                 raw = raw.strip()
@@ -205,50 +222,55 @@ def read_rows(
             parsed[field] = value
             if isinstance(raw, str) and len(amounts) < 10_000:
                 amounts[raw] = value
-        if not document or HeaderField.AMOUNT_PAID not in parsed or HeaderField.PAYMENT_DATE not in parsed:
+        if not document or HeaderField.AMOUNT_PAID not in parsed:
             continue
-        currency = (text_at(values, currency_at, width) or "USD").upper()
-        if currency not in currencies:
-            currencies[currency] = bool(_CURRENCY.fullmatch(currency))
-        if not currencies[currency]:
-            err(row_number, HeaderField.CURRENCY, f"{currency} is not a currency code")
-            continue
-        payment_date = parsed[HeaderField.PAYMENT_DATE]
-        payment_amount = parsed.get(HeaderField.PAYMENT_AMOUNT)
-        payment = payments.get(number)
-        if payment is None:
-            payment = payments[number] = ParsedPayment(
-                payment_number=number,
-                payment_date=payment_date,
-                amount=zero,
-                currency=currency,
-                row=row_number,
-            )
-            if payment_amount is not None:
-                payment_amounts[number] = payment_amount
+        if same:
+            payment = last_payment
         else:
-            if payment.payment_date != payment_date:
-                err(
-                    row_number,
-                    HeaderField.PAYMENT_DATE,
-                    f"payment {number} dated {payment.payment_date} on row {payment.row}",
+            if HeaderField.PAYMENT_DATE not in parsed:
+                continue
+            currency = (text_at(values, currency_at, width) or "USD").upper()
+            if currency not in currencies:
+                currencies[currency] = bool(_CURRENCY.fullmatch(currency))
+            if not currencies[currency]:
+                err(row_number, HeaderField.CURRENCY, f"{currency} is not a currency code")
+                continue
+            payment_date = parsed[HeaderField.PAYMENT_DATE]
+            payment_amount = parsed.get(HeaderField.PAYMENT_AMOUNT)
+            payment = payments.get(number)
+            if payment is None:
+                payment = payments[number] = ParsedPayment(
+                    payment_number=number,
+                    payment_date=payment_date,
+                    amount=zero,
+                    currency=currency,
+                    row=row_number,
                 )
-            if payment.currency != currency:
-                err(
-                    row_number,
-                    HeaderField.CURRENCY,
-                    f"payment {number} is in {payment.currency} on row {payment.row}",
-                )
-            if (
-                payment_amount is not None
-                and number in payment_amounts
-                and payment_amounts[number] != payment_amount
-            ):
-                err(
-                    row_number,
-                    HeaderField.PAYMENT_AMOUNT,
-                    f"payment {number} is {payment_amounts[number]} on row {payment.row}",
-                )
+                if payment_amount is not None:
+                    payment_amounts[number] = payment_amount
+            else:
+                if payment.payment_date != payment_date:
+                    err(
+                        row_number,
+                        HeaderField.PAYMENT_DATE,
+                        f"payment {number} dated {payment.payment_date} on row {payment.row}",
+                    )
+                if payment.currency != currency:
+                    err(
+                        row_number,
+                        HeaderField.CURRENCY,
+                        f"payment {number} is in {payment.currency} on row {payment.row}",
+                    )
+                if (
+                    payment_amount is not None
+                    and number in payment_amounts
+                    and payment_amounts[number] != payment_amount
+                ):
+                    err(
+                        row_number,
+                        HeaderField.PAYMENT_AMOUNT,
+                        f"payment {number} is {payment_amounts[number]} on row {payment.row}",
+                    )
         payment.lines.append(
             ParsedLine(
                 row_number,
@@ -262,6 +284,8 @@ def read_rows(
                 text_at(values, code_at, width)[:10],
             )
         )
+        if not same and len(errors) == errors_before:
+            last_key, last_payment = key, payment
     if errors:
         raise ImportRefused(errors, code="bad_rows")
     if not payments:

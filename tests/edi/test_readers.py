@@ -240,7 +240,7 @@ def test_it_reads_the_820_remittance_with_rmr_and_adx_lines() -> None:
     assert remittance.payment_date == date(2024, 3, 1)
     assert remittance.currency_code == "USD"
     assert remittance.payer is not None and remittance.payer.name == "AMAZON.COM SERVICES LLC"
-    assert remittance.payee is not None and (remittance.payee.id, remittance.payee.address.city) == (
+    assert remittance.payee is not None and (remittance.payee.id, remittance.payee.party.address.city) == (
         "999US",
         "SEATTLE",
     )

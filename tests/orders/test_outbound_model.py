@@ -251,25 +251,58 @@ def test_both_encoders_from_one_shipment_agree(po):
     errors, ids = pyx12_check(text)
     assert errors == [] and ids.count("HL") == 1 + 1 + 1 + 3 + 3
     [notice] = read_ship_notices(text)
-    [order] = notice.orders
-    assert order.purchase_order_number == po.number
-    assert [p.sscc for p in order.pallets] == ["00" + sscc(1)]
-    assert [c.sscc for c in order.pallets[0].cartons] == ["00" + sscc(2), "00" + sscc(3)]
-    assert [c.sscc for c in order.cartons] == ["00" + sscc(4)]
-    per_line: dict[str, int] = {}
-    for carton in (*order.pallets[0].cartons, *order.cartons):
-        for item in carton.items:
-            per_line[item.item_sequence_number] = per_line.get(item.item_sequence_number, 0) + item.quantity
-    assert per_line == {"1": 10, "2": 6}
-    assert (
-        notice.gross_weight == Decimal("129.5") and notice.shipment_identifier == shipment.shipment_identifier
-    )
-    api_units = {
-        c["cartonIdentifiers"][0]["containerIdentificationNumber"]: c["items"][0]["shippedQuantity"]["amount"]
-        for c in confirmation["cartons"]
+    # The 856 is the same value read back: every container, SSCC, content, lot and quantity.
+    sent = encoders.to_shipment_confirmation(shipment, at=NOW)
+    assert manifest(notice.confirmation) == manifest(sent)
+    assert [p.pallet_identifiers[0].container_identification_number for p in notice.confirmation.pallets] == [
+        "00" + sscc(1)
+    ]
+    assert notice.confirmation.pallets[0].carton_reference_numbers == ("001", "002")
+    assert manifest(sent)["units"] == {"001": 10, "002": 6}
+    assert notice.confirmation.shipment_measurements.gross_shipment_weight.value == Decimal("129.5")
+    assert notice.confirmation.shipment_identifier == shipment.shipment_identifier
+    assert {ids[0].qualifier for ids in notice.product_ids.values()} == {"EN", "UP"}
+
+
+def manifest(sc) -> dict:
+    """What both channels must agree on (the 856 has no segment for weights per container,
+    dimensions, tracking numbers, the selling party or import details)."""
+
+    def contents(items):
+        return [
+            (
+                i.item_reference,
+                i.shipped_quantity.amount,
+                i.item_details.lot_number if i.item_details else None,
+                i.item_details.expiry if i.item_details else None,
+            )
+            for i in items
+        ]
+
+    return {
+        "id": sc.shipment_identifier,
+        "items": [
+            (
+                i.item_sequence_number,
+                i.shipped_quantity.unit_of_measure,
+                i.shipped_quantity.eaches,  # the 856 has no pack size: eaches must agree
+                i.amazon_product_identifier,
+                i.vendor_product_identifier,
+                i.item_details.purchase_order_number,
+            )
+            for i in sc.shipped_items
+        ],
+        "units": {i.item_sequence_number: i.shipped_quantity.amount for i in sc.shipped_items},
+        "cartons": [(c.carton_sequence_number, c.carton_identifiers, contents(c.items)) for c in sc.cartons],
+        "pallets": [
+            (p.pallet_identifiers, p.carton_reference_numbers, contents(p.items)) for p in sc.pallets
+        ],
+        "ship_to": sc.ship_to_party,
+        "ship_from": sc.ship_from_party.party_id,
+        "shipped": sc.shipped_date,
+        "transport": sc.transportation_details,
+        "gross": sc.shipment_measurements.gross_shipment_weight,
     }
-    x12_units = {c.sscc: c.items[0].quantity for c in (*order.pallets[0].cartons, *order.cartons)}
-    assert api_units == x12_units
 
 
 def test_invoice_for_what_shipped_encodes_to_api_and_810(po):
@@ -293,11 +326,21 @@ def test_invoice_for_what_shipped_encodes_to_api_and_810(po):
     errors, _ = pyx12_check(text)
     assert errors == []
     [read] = read_invoices(text)
-    assert read.invoice_number == "INV77" and read.purchase_order_number == po.number
-    assert read.total_amount == invoice.total
-    assert [(i.item_sequence_number, i.quantity, i.unit_price) for i in read.items] == [
-        ("1", 10, Decimal("5")),
-        ("2", 6, Decimal("2.5")),
+    # The 810 is the API's invoice read back; only the pack size has no place in IT1.
+    sent = encoders.to_api_invoice(invoice)
+    assert read.invoice == replace(
+        sent,
+        items=tuple(
+            replace(i, invoiced_quantity=replace(i.invoiced_quantity, unit_size=None)) for i in sent.items
+        ),
+    )
+    assert read.invoice.id == "INV77" and read.purchase_order_number == po.number
+    assert read.invoice.invoice_total.amount == invoice.total
+    assert [
+        (i.item_sequence_number, i.invoiced_quantity.amount, i.net_cost.amount) for i in read.invoice.items
+    ] == [
+        (1, 10, Decimal("5")),
+        (2, 6, Decimal("2.5")),
     ]
 
 

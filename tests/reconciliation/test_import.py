@@ -494,3 +494,36 @@ def test_a_revision_resolves_the_old_versions_cases_and_raises_what_it_still_has
     still = ExceptionCase.objects.open().get(dedupe_key__endswith=":P9:WHO-KNOWS")
     assert still.subject_id == str(new.public_id)  # raised again, about the revision
     assert not ExceptionCase.objects.open().filter(subject_id=str(old.public_id)).exists()
+
+
+@pytest.mark.django_db
+def test_a_file_of_several_payments_audits_each_remittance_and_keeps_rows_together_or_apart(gl):
+    from vendorsync.models import AuditEvent
+
+    rows = [
+        'P300,11/30/2026,"1,180.00",USD,INV-A1,11/01/2026,Invoice payment,"1,224.49",24.49,"1,200.00"',
+        'P300,11/30/2026,"1,180.00",USD,INV-A1SC,11/30/2026,Shortage claim,(20.00),0.00,(20.00)',
+        "P301,11/30/2026,10.00,USD,INV-B1,11/01/2026,Invoice payment,10.00,0.00,10.00",
+        # P300 again after P301, its payment cells spelled differently: still the same payment.
+        "P300,11/30/2026,1180.00,usd,INV-A2,11/01/2026,Invoice payment,0.00,0.00,0.00",
+        "P301,12/01/2026,10.00,USD,INV-B2,11/01/2026,Invoice payment,1.00,0.00,1.00",
+    ]
+    refused = run(csv_bytes(*rows))
+    # The last row's payment date disagrees with P301's first row, even right after a clean row.
+    assert refused.status == ImportStatus.REFUSED
+    assert [(e["row"], e["column"]) for e in refused.errors] == [(6, "Payment Date")]
+    assert nothing_written()
+    batch = run(csv_bytes(*rows[:4]))
+    assert batch.status == ImportStatus.IMPORTED, batch.errors
+    remittances = {r.payment_number: r for r in Remittance.objects.all()}
+    assert {n: r.line_count for n, r in remittances.items()} == {"P300": 3, "P301": 1}
+    assert list(remittances["P300"].lines.order_by("sequence").values_list("source_row", flat=True)) == [
+        2,
+        3,
+        5,
+    ]
+    audited = AuditEvent.objects.filter(action="remittance.imported")
+    assert sorted(audited.values_list("subject_id", flat=True)) == sorted(
+        str(r.public_id) for r in remittances.values()
+    )
+    assert {e.after["payment_number"]: e.after["lines"] for e in audited} == {"P300": 3, "P301": 1}

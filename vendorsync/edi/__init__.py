@@ -7,7 +7,8 @@ returns a ``ReadResult``: the good documents (iterate or unpack it like a list) 
 ``.rejected``, the transaction sets it skipped with errors naming the segment position — one bad
 set no longer fails the file, and ``acknowledge_group`` turns those errors into a rejecting 997.
 Writers (us → Amazon): ``write_855``, ``write_856`` (5010), ``write_810``, ``write_997``; each takes a
-typed value, an ``OutboundEnvelope`` (sender/receiver ids), ``control_numbers`` (a
+typed value (the 856 and 810 take the Amazon API's ``ShipmentConfirmation`` and ``Invoice``, so the
+ASN and the invoice have one type whichever channel carries them, and read back into them), an ``OutboundEnvelope`` (sender/receiver ids), ``control_numbers`` (a
 ``ControlNumbers`` or a callable returning one, e.g. the core's
 ``vendorsync.edi_numbers.next_control_numbers``) and
 ``at`` (the envelope timestamp: timezone-aware, written in UTC). Writers are strict about what we
@@ -21,6 +22,7 @@ no business rules and imports nothing from the core (models, services, outbox), 
 control numbers in.
 """
 
+from vendorsync.edi._common import product_ids_for
 from vendorsync.edi.acknowledgement import (
     API_ACK_CODES,
     AcknowledgementItem,
@@ -38,15 +40,7 @@ from vendorsync.edi.functional_ack import (
     read_functional_acknowledgements,
     write_997,
 )
-from vendorsync.edi.invoice import (
-    AllowanceCharge,
-    CarrierDetail,
-    Invoice,
-    InvoiceItem,
-    PaymentTerms,
-    read_invoices,
-    write_810,
-)
+from vendorsync.edi.invoice import EdiInvoice, read_invoices, write_810
 from vendorsync.edi.purchase_order import (
     API_UOM_TO_X12,
     EdiOrderLine,
@@ -55,20 +49,11 @@ from vendorsync.edi.purchase_order import (
     read_purchase_orders,
 )
 from vendorsync.edi.remittance import Adjustment, Remittance, RemittanceLine, read_remittances
-from vendorsync.edi.ship_notice import (
-    Carton,
-    Pallet,
-    ShipmentOrder,
-    ShipNotice,
-    ShippedItem,
-    read_ship_notices,
-    write_856,
-)
+from vendorsync.edi.ship_notice import EdiShipNotice, read_ship_notices, write_856
 from vendorsync.edi.values import (
-    Address,
     DateReference,
     EnvelopeInfo,
-    Party,
+    N1Loop,
     ProductId,
     ReadResult,
     Reference,
@@ -88,26 +73,20 @@ __all__ = [
     "API_ACK_CODES",
     "API_UOM_TO_X12",
     "AcknowledgementItem",
-    "Address",
     "Adjustment",
-    "AllowanceCharge",
-    "CarrierDetail",
-    "Carton",
     "ControlNumbers",
     "DateReference",
     "Delimiters",
+    "EdiInvoice",
     "EdiOrderLine",
     "EdiPurchaseOrder",
+    "EdiShipNotice",
     "EnvelopeInfo",
     "FunctionalAcknowledgement",
     "Interchange",
-    "Invoice",
-    "InvoiceItem",
+    "N1Loop",
     "ItemStatus",
     "OutboundEnvelope",
-    "Pallet",
-    "Party",
-    "PaymentTerms",
     "ProductId",
     "PurchaseOrderAcknowledgement",
     "ReadResult",
@@ -116,9 +95,6 @@ __all__ = [
     "Remittance",
     "RemittanceLine",
     "Segment",
-    "ShipNotice",
-    "ShipmentOrder",
-    "ShippedItem",
     "TransactionResponse",
     "UnsupportedTransaction",
     "X12Error",
@@ -126,6 +102,7 @@ __all__ = [
     "acknowledge_group",
     "parse_850",
     "parse_interchanges",
+    "product_ids_for",
     "read_acknowledgements",
     "read_documents",
     "read_functional_acknowledgements",

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from stdnum import ean
+
+from vendorsync.amazon import values as api
 from vendorsync.edi.errors import X12Error, X12Warning
 from vendorsync.edi.gs1 import product_id_problem, require_valid_product_id
-from vendorsync.edi.values import Address, Party, ProductId, ReadResult, RejectedTransaction
+from vendorsync.edi.values import N1Loop, ProductId, ReadResult, RejectedTransaction
 from vendorsync.edi.x12 import Segment, SegmentData, TransactionSet, transactions_of
 
 
-def read_party(segments: Sequence[Segment], start: int) -> tuple[Party, int]:
-    """Read the N1 at ``segments[start]`` and its N2/N3/N4; return the party and the next index."""
+def read_party(segments: Sequence[Segment], start: int) -> tuple[N1Loop, int]:
+    """Read the N1 at ``segments[start]`` and its N2/N3/N4; return the loop and the next index."""
     n1 = segments[start]
     lines: list[str] = []
     city = state = postal = country = ""
-    has_address = False
+    has_address = bool(n1.text(2))
     position = start + 1
     while position < len(segments) and segments[position].id in ("N2", "N3", "N4"):
         segment = segments[position]
@@ -26,28 +29,48 @@ def read_party(segments: Sequence[Segment], start: int) -> tuple[Party, int]:
             city, state, postal, country = segment.text(1), segment.text(2), segment.text(3), segment.text(4)
             has_address = True
         position += 1
-    address = Address(tuple(lines), city, state, postal, country) if has_address else None
-    party = Party(
-        entity=n1.text(1, required=True),
-        name=n1.text(2),
-        id_qualifier=n1.text(3),
-        id=n1.text(4),
-        address=address,
+    address = (
+        api.Address(
+            name=n1.text(2),
+            address_line1=lines[0] if lines else "",
+            address_line2=lines[1] if len(lines) > 1 else None,
+            country_code=country,
+            city=city or None,
+            state_or_region=state or None,
+            postal_code=postal or None,
+        )
+        if has_address
+        else None
     )
-    return party, position
+    loop = N1Loop(
+        entity=n1.text(1, required=True), party=api.Party(n1.text(4), address), id_qualifier=n1.text(3)
+    )
+    return loop, position
 
 
-def party_segments(party: Party) -> list[SegmentData]:
-    out: list[SegmentData] = [("N1", party.entity, party.name, party.id_qualifier, party.id)]
-    if party.address is not None:
-        address = party.address
-        if len(address.lines) > 2:
-            raise ValueError(f"N1*{party.entity}: at most two address lines fit in N3")
-        if address.lines:
-            out.append(("N3", *address.lines))
+def party_segments(entity: str, party: api.Party | None, *, qualifier: str = "92") -> list[SegmentData]:
+    """N1 (name from the address, ``qualifier`` + ``party_id``) and N3/N4 when the party has an address."""
+    if party is None:
+        return []
+    address = party.address
+    out: list[SegmentData] = [
+        ("N1", entity, address.name if address else "", qualifier if party.party_id else "", party.party_id)
+    ]
+    if address is not None:
+        if address.address_line3:
+            raise ValueError(f"N1*{entity}: at most two address lines fit in N3")
+        lines = [line for line in (address.address_line1, address.address_line2) if line]
+        if lines:
+            out.append(("N3", *lines))
         if address.city or address.postal_code or address.country_code:
             out.append(
-                ("N4", address.city, address.state_or_region, address.postal_code, address.country_code)
+                (
+                    "N4",
+                    address.city or "",
+                    address.state_or_region or "",
+                    address.postal_code or "",
+                    address.country_code,
+                )
             )
     return out
 
@@ -92,6 +115,32 @@ def product_id_elements(ids: Sequence[ProductId], what: str) -> list[str]:
             require_valid_product_id(product_id.qualifier, product_id.value, what)
         out.extend((product_id.qualifier, product_id.value))
     return out
+
+
+def product_ids_for(
+    amazon_product_identifier: str | None, vendor_product_identifier: str | None
+) -> tuple[ProductId, ...]:
+    """The X12 ids for an API item (reference §9.9): the vendor id as ``UP``/``EN``/``UK`` when it is
+    a valid 12/13/14-digit GTIN, else ``VN``; the ASIN as ``BP``. Both are the PO's own identifiers
+    (the API says so of ``vendorProductIdentifier``), so they are marked ``echoed``: written as
+    received, like the 850's ids, rather than refused for a check digit Amazon got wrong."""
+    ids: list[ProductId] = []
+    vendor_id = (vendor_product_identifier or "").strip()
+    if vendor_id:
+        gtin = vendor_id.isdigit() and len(vendor_id) in (12, 13, 14) and ean.is_valid(vendor_id)
+        qualifier = {12: "UP", 13: "EN", 14: "UK"}[len(vendor_id)] if gtin else "VN"
+        ids.append(ProductId(qualifier, vendor_id, echoed=True))
+    asin = (amazon_product_identifier or "").strip()
+    if asin:
+        ids.append(ProductId("BP", asin, echoed=True))
+    return tuple(ids)
+
+
+def split_product_ids(ids: Sequence[ProductId]) -> tuple[str | None, str | None]:
+    """(ASIN, vendor id) of read product ids: ``BP`` is the ASIN, the first other id the vendor's."""
+    asin = next((p.value for p in ids if p.qualifier == "BP"), None)
+    vendor = next((p.value for p in ids if p.qualifier != "BP"), None)
+    return asin, vendor
 
 
 def count_check(expected: int, actual: int, segment: Segment, position: int, what: str) -> X12Warning | None:

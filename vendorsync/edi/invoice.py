@@ -1,32 +1,40 @@
-"""810 Invoice (vendor → Amazon, X12 4010): writer and reader.
+"""810 Invoice (vendor → Amazon, X12 4010), written from and read back into the Vendor Invoices
+API's ``Invoice`` — one invoice type for both channels.
 
-Heading: ``BIG*<invoice date>*<invoice no>*<PO date>*<PO no>``, ``CUR*SE*<currency>``, ``REF``s,
-N1 loops (BT bill-to, RI remit-to, ST ship-to, with N3/N4), ``ITD`` terms. Detail: ``IT1`` per
-line (line no, quantity, unit, unit price, basis, product ids). Summary: ``TDS`` (total in
-cents, N2), ``CAD`` (carrier: transport method, SCAC, bill of lading), ``SAC`` per allowance (A)
-or charge (C) with its code (``D240`` freight…) and amount in cents, and ``CTT*<lines>``.
+Heading: ``BIG*<invoice date>*<invoice id>**<PO no>`` (the PO of the items: an 810 invoices one
+PO), ``CUR*SE*<currency>``, N1 loops (BT bill-to, RI remit-to, ST ship-to, SF ship-from: N102 the
+party's address name, N104 its id, N3/N4 its address), ``ITD`` terms (``paymentTerms``, ITD01 codes
+1:1 with the API's types, reference §9.5). Detail: ``IT1`` per item (``itemSequenceNumber``,
+quantity, Eaches EA / Cases CA, net cost, product ids from the item unless the caller passes the
+850's own). Summary: ``TDS`` (total in cents, N2), ``SAC`` per header charge (C) or allowance (A) —
+Freight D240, Discount C310; other types have no agreed code here and are refused — and
+``CTT*<lines>``.
 
-The total is computed, never taken from the caller: Σ quantity × unit price + charges −
-allowances. A total that is not a whole number of cents is refused (Amazon checks the
-arithmetic to the cent).
+The total is computed — Σ quantity × net cost + charges − allowances — and must equal
+``invoiceTotal`` to the cent (Amazon checks the arithmetic), so an invoice carrying taxes, which
+the 810 here does not write, is refused rather than sent short. Credit notes are refused too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
+from vendorsync.amazon import values as api
 from vendorsync.edi._common import (
     count_check,
     party_segments,
     product_id_elements,
+    product_ids_for,
     read_party,
     read_product_ids,
     read_transaction_sets,
+    split_product_ids,
 )
 from vendorsync.edi.errors import X12Warning
-from vendorsync.edi.values import EnvelopeInfo, Party, ProductId, ReadResult, Reference
+from vendorsync.edi.values import EnvelopeInfo, N1Loop, ProductId, ReadResult, Reference
 from vendorsync.edi.x12 import (
     X12_4010,
     ControlNumberSource,
@@ -46,183 +54,151 @@ PAYMENT_TERMS_TYPES = {
     "23": "PaymentDueUponReceiptOfInvoice",
     "41": "LetterofCredit",
 }
+PAYMENT_TERMS_CODES = {name: code for code, name in PAYMENT_TERMS_TYPES.items()}
+SAC_CODES = {"Freight": "D240", "Discount": "C310"}
+UNIT = {"Eaches": "EA", "Cases": "CA"}
+PARTIES = (
+    ("BT", "bill_to_party"),
+    ("RI", "remit_to_party"),
+    ("ST", "ship_to_party"),
+    ("SF", "ship_from_party"),
+)
+# The invoice date is a day in X12; read back it is noon UTC, the same day in every time zone.
+NOON = time(12, 0)
 
 
 @dataclass(frozen=True)
-class PaymentTerms:
-    """ITD: type code (ITD01), basis date code (ITD02, 3 = invoice date), discount and net days."""
+class EdiInvoice:
+    """An 810 read back: ``invoice`` is the API value; the rest is what only X12 carries."""
 
-    type_code: str = "01"
-    basis_date_code: str = "3"
-    discount_percent: Decimal | None = None  # ITD03
-    discount_days: int | None = None  # ITD05
-    net_days: int | None = None  # ITD07
-
-
-@dataclass(frozen=True)
-class CarrierDetail:
-    """CAD: transport method (CAD01), SCAC (CAD04) and an optional bill of lading (CAD07/08)."""
-
-    transport_method: str
-    scac: str
-    bill_of_lading_number: str = ""
-
-
-@dataclass(frozen=True)
-class AllowanceCharge:
-    """SAC: indicator A (allowance) or C (charge), code (SAC02, e.g. D240 freight), amount ≥ 0."""
-
-    indicator: str
-    code: str
-    amount: Decimal
-    description: str = ""  # SAC15
-
-
-@dataclass(frozen=True)
-class InvoiceItem:
-    item_sequence_number: str  # IT101
-    quantity: int  # IT102
-    unit_of_measure: str  # IT103: EA, CA
-    unit_price: Decimal  # IT104
-    product_ids: tuple[ProductId, ...]  # IT106.. pairs
-    price_basis: str = ""  # IT105 (Amazon's sample leaves it blank)
-
-    @property
-    def amount(self) -> Decimal:
-        return self.quantity * self.unit_price
-
-
-@dataclass(frozen=True)
-class Invoice:
-    invoice_number: str  # BIG02
-    invoice_date: date  # BIG01
-    purchase_order_number: str  # BIG04
-    currency_code: str  # CUR02
-    items: tuple[InvoiceItem, ...]
-    purchase_order_date: date | None = None  # BIG03
-    references: tuple[Reference, ...] = ()  # e.g. REF*IA vendor number
-    parties: tuple[Party, ...] = ()  # N1 BT / RI / ST …
-    payment_terms: PaymentTerms | None = None
-    carrier: CarrierDetail | None = None
-    allowances_charges: tuple[AllowanceCharge, ...] = ()
+    invoice: api.Invoice
+    purchase_order_number: str  # BIG04 (also on every item)
+    product_ids: Mapping[int, tuple[ProductId, ...]]  # IT1 pairs by item sequence number
+    purchase_order_date: datetime | None = None  # BIG03
+    references: tuple[Reference, ...] = ()
+    parties: tuple[N1Loop, ...] = ()
     envelope: EnvelopeInfo | None = field(default=None, compare=False)
     warnings: tuple[X12Warning, ...] = field(default=(), compare=False)
 
-    @property
-    def total_amount(self) -> Decimal:
-        """TDS01: Σ line amounts + charges − allowances."""
-        total = sum((item.amount for item in self.items), Decimal(0))
-        for entry in self.allowances_charges:
-            total += entry.amount if entry.indicator == "C" else -entry.amount
-        return total
+
+def _money(value: api.Money, currency: str, what: str) -> Decimal:
+    if value.currency_code not in (None, currency):
+        raise ValueError(f"{what}: currency {value.currency_code} is not the invoice's {currency}")
+    return value.amount
 
 
-def build_810_body(invoice: Invoice) -> list[SegmentData]:
-    number = invoice.invoice_number
+def build_810_body(
+    invoice: api.Invoice, *, product_ids: Mapping[int, Sequence[ProductId]] | None = None
+) -> list[SegmentData]:
+    number = invoice.id
     if not number.strip():
-        raise ValueError("810: invoice number is empty")
-    if not invoice.purchase_order_number.strip():
-        raise ValueError(f"810 {number}: purchase order number is empty")
+        raise ValueError("810: invoice id is empty")
+    if invoice.invoice_type != "Invoice":
+        raise ValueError(f"810 {number}: only invoices are sent by 810, not {invoice.invoice_type}")
     if not invoice.items:
-        raise ValueError(f"810 {number}: no lines")
+        raise ValueError(f"810 {number}: no items")
+    pos = {item.purchase_order_number for item in invoice.items}
+    if len(pos) != 1 or None in pos or "" in pos:
+        named = ", ".join(sorted(str(p) for p in pos))
+        raise ValueError(f"810 {number}: every item must name the same purchase order (BIG04), got {named}")
+    po = str(pos.pop())
+    currency = invoice.invoice_total.currency_code
+    if not currency:
+        raise ValueError(f"810 {number}: invoice total has no currency (CUR02)")
     body: list[SegmentData] = [
-        (
-            "BIG",
-            x12_date(invoice.invoice_date),
-            number,
-            x12_date(invoice.purchase_order_date) if invoice.purchase_order_date else None,
-            invoice.purchase_order_number,
-        ),
-        ("CUR", "SE", invoice.currency_code),
+        ("BIG", x12_date(invoice.date.date()), number, None, po),
+        ("CUR", "SE", currency),
     ]
-    body.extend(("REF", ref.qualifier, ref.value, ref.description or None) for ref in invoice.references)
-    for party in invoice.parties:
-        body.extend(party_segments(party))
-    if invoice.payment_terms is not None:
-        terms = invoice.payment_terms
-        if terms.type_code not in PAYMENT_TERMS_TYPES:
-            raise ValueError(
-                f"810 {number}: ITD01 {terms.type_code!r} is not one of {sorted(PAYMENT_TERMS_TYPES)}"
-            )
+    for entity, attribute in PARTIES:
+        body.extend(party_segments(entity, getattr(invoice, attribute)))
+    terms = invoice.payment_terms
+    if terms is not None:
+        code = PAYMENT_TERMS_CODES.get(terms.type or "Basic")
+        if code is None:
+            raise ValueError(f"810 {number}: payment terms type {terms.type!r} has no ITD01 code")
         body.append(
             (
                 "ITD",
-                terms.type_code,
-                terms.basis_date_code,
+                code,
+                "3",
                 terms.discount_percent,
                 None,
-                terms.discount_days,
+                terms.discount_due_days,
                 None,
-                terms.net_days,
+                terms.net_due_days,
             )
         )
+    total = Decimal(0)
     for item in invoice.items:
         what = f"810 {number} line {item.item_sequence_number}"
-        if item.quantity <= 0:
-            raise ValueError(f"{what}: quantity {item.quantity} must be positive")
-        if item.unit_price <= 0:
-            raise ValueError(f"{what}: unit price {item.unit_price} must be positive")
+        quantity = item.invoiced_quantity
+        if quantity.amount <= 0:
+            raise ValueError(f"{what}: quantity {quantity.amount} must be positive")
+        unit = UNIT.get(quantity.unit_of_measure or "")
+        if unit is None:
+            raise ValueError(f"{what}: unit {quantity.unit_of_measure!r} is not Eaches or Cases")
+        price = _money(item.net_cost, currency, what)
+        if price <= 0:
+            raise ValueError(f"{what}: net cost {price} must be positive")
+        total += quantity.amount * price
+        ids = (product_ids or {}).get(item.item_sequence_number) or product_ids_for(
+            item.amazon_product_identifier, item.vendor_product_identifier
+        )
         body.append(
             (
                 "IT1",
                 item.item_sequence_number,
-                item.quantity,
-                item.unit_of_measure,
-                item.unit_price,
-                item.price_basis or None,
-                *product_id_elements(item.product_ids, what),
+                quantity.amount,
+                unit,
+                price,
+                None,
+                *product_id_elements(ids, what),
             )
         )
-    body.append(("TDS", format_cents(invoice.total_amount, f"810 {number} total")))
-    if invoice.carrier is not None:
-        carrier = invoice.carrier
-        bol = carrier.bill_of_lading_number
-        body.append(
-            (
-                "CAD",
-                carrier.transport_method,
-                None,
-                None,
-                carrier.scac,
-                None,
-                None,
-                "BM" if bol else None,
-                bol or None,
-            )
-        )
-    for entry in invoice.allowances_charges:
-        what = f"810 {number} SAC {entry.indicator}*{entry.code}"
-        if entry.indicator not in ("A", "C"):
-            raise ValueError(f"{what}: indicator must be A (allowance) or C (charge)")
-        if entry.amount < 0:
-            raise ValueError(
-                f"{what}: amount {entry.amount} must not be negative (the indicator gives the sign)"
-            )
-        body.append(
+    charges: list[SegmentData] = []
+    entries = [("C", c.type, c.charge_amount, c.description) for c in invoice.charge_details]
+    entries += [("A", a.type, a.allowance_amount, a.description) for a in invoice.allowance_details]
+    for indicator, kind, money, description in entries:
+        what = f"810 {number} SAC {indicator} {kind}"
+        code = SAC_CODES.get(kind)
+        if code is None:
+            raise ValueError(f"{what}: no SAC02 code for {kind!r} (known: {', '.join(SAC_CODES)})")
+        amount = _money(money, currency, what)
+        if amount < 0:
+            raise ValueError(f"{what}: amount {amount} must not be negative (the indicator gives the sign)")
+        total += amount if indicator == "C" else -amount
+        charges.append(
             (
                 "SAC",
-                entry.indicator,
-                entry.code,
+                indicator,
+                code,
                 None,
                 None,
-                format_cents(entry.amount, what),
-                *([None] * 9 + [entry.description] if entry.description else []),
+                format_cents(amount, what),
+                *([None] * 9 + [description] if description else []),
             )
         )
+    stated = _money(invoice.invoice_total, currency, f"810 {number} total")
+    format_cents(total, f"810 {number} total")
+    if total != stated:
+        raise ValueError(f"810 {number}: items and charges add up to {total}, invoice total says {stated}")
+    body.append(("TDS", format_cents(total, f"810 {number} total")))
+    body.extend(charges)
     body.append(("CTT", len(invoice.items)))
     return body
 
 
 def write_810(
-    invoice: Invoice,
+    invoice: api.Invoice,
     *,
     envelope: OutboundEnvelope,
     control_numbers: ControlNumberSource,
     at: datetime,
+    product_ids: Mapping[int, Sequence[ProductId]] | None = None,
 ) -> str:
     """A complete 4010 interchange (GS01 IN) holding one 810."""
     return render_interchange(
-        [("810", build_810_body(invoice))],
+        [("810", build_810_body(invoice, product_ids=product_ids))],
         functional_id="IN",
         version=X12_4010,
         envelope=envelope,
@@ -231,7 +207,7 @@ def write_810(
     )
 
 
-def parse_810(tx: TransactionSet, *, default_currency: str = "USD") -> Invoice:
+def parse_810(tx: TransactionSet, *, default_currency: str = "USD") -> EdiInvoice:
     if tx.id != "810":
         raise tx.segments[0].error(f"expected an 810, got {tx.id}", 1)
     body = tx.body
@@ -240,13 +216,17 @@ def parse_810(tx: TransactionSet, *, default_currency: str = "USD") -> Invoice:
     if big is None:
         raise tx.segments[0].error("810 has no BIG segment")
     currency = next((s.text(2) for s in body if s.id == "CUR" and s.text(2)), default_currency)
+    po = big.text(4, required=True)
     references: list[Reference] = []
-    parties: list[Party] = []
-    items: list[InvoiceItem] = []
-    charges: list[AllowanceCharge] = []
-    terms: PaymentTerms | None = None
-    carrier: CarrierDetail | None = None
+    parties: list[N1Loop] = []
+    items: list[api.InvoiceItem] = []
+    ids: dict[int, tuple[ProductId, ...]] = {}
+    charges: list[api.ChargeDetail] = []
+    allowances: list[api.AllowanceDetail] = []
+    terms: api.PaymentTerms | None = None
     tds = ctt = None
+    kinds = {code: kind for kind, code in SAC_CODES.items()}
+    units = {code: name for name, code in UNIT.items()}
     position = 0
     while position < len(body):
         segment = body[position]
@@ -257,75 +237,86 @@ def parse_810(tx: TransactionSet, *, default_currency: str = "USD") -> Invoice:
         if segment.id == "REF":
             references.append(Reference(segment.text(1), segment.text(2), segment.text(3)))
         elif segment.id == "ITD":
-            terms = PaymentTerms(
-                type_code=segment.text(1),
-                basis_date_code=segment.text(2),
+            terms = api.PaymentTerms(
+                type=PAYMENT_TERMS_TYPES.get(segment.text(1)),
                 discount_percent=segment.decimal(3),
-                discount_days=segment.integer(5),
-                net_days=segment.integer(7),
+                discount_due_days=segment.integer(5),
+                net_due_days=segment.integer(7),
             )
         elif segment.id == "IT1":
+            sequence = segment.integer(1, required=True)
+            ids[sequence] = read_product_ids(segment, 6, warnings)  # type: ignore[index]
+            asin, vendor = split_product_ids(ids[sequence])  # type: ignore[index]
             items.append(
-                InvoiceItem(
-                    item_sequence_number=segment.text(1, required=True),
-                    quantity=segment.integer(2, required=True),  # type: ignore[arg-type]
-                    unit_of_measure=segment.text(3, required=True),
-                    unit_price=segment.decimal(4, required=True),  # type: ignore[arg-type]
-                    product_ids=read_product_ids(segment, 6, warnings),
-                    price_basis=segment.text(5),
+                api.InvoiceItem(
+                    item_sequence_number=sequence,  # type: ignore[arg-type]
+                    invoiced_quantity=api.ItemQuantity(
+                        segment.integer(2, required=True),  # type: ignore[arg-type]
+                        units.get(segment.text(3), segment.text(3)),
+                    ),
+                    net_cost=api.Money(segment.decimal(4, required=True), currency),  # type: ignore[arg-type]
+                    amazon_product_identifier=asin,
+                    vendor_product_identifier=vendor,
+                    purchase_order_number=po,
                 )
             )
         elif segment.id == "TDS":
             tds = segment
-        elif segment.id == "CAD":
-            carrier = CarrierDetail(
-                transport_method=segment.text(1),
-                scac=segment.text(4),
-                bill_of_lading_number=segment.text(8) if segment.text(7) == "BM" else "",
-            )
         elif segment.id == "SAC":
-            charges.append(
-                AllowanceCharge(
-                    indicator=segment.text(1, required=True),
-                    code=segment.text(2),
-                    amount=segment.implied_cents(5, required=True),  # type: ignore[arg-type]
-                    description=segment.text(15),
-                )
-            )
+            amount = api.Money(segment.implied_cents(5, required=True), currency)  # type: ignore[arg-type]
+            kind = kinds.get(segment.text(2), segment.text(2))
+            description = segment.text(15) or None
+            if segment.text(1) == "C":
+                charges.append(api.ChargeDetail(kind, amount, description))
+            else:
+                allowances.append(api.AllowanceDetail(kind, amount, description))
         elif segment.id == "CTT":
             ctt = segment
         position += 1
     if tds is None:
         raise tx.segments[-1].error("810 has no TDS (total)")
-    invoice = Invoice(
-        invoice_number=big.text(2, required=True),
-        invoice_date=big.date(1, required=True),  # type: ignore[arg-type]
-        purchase_order_number=big.text(4, required=True),
-        currency_code=currency,
-        items=tuple(items),
-        purchase_order_date=big.date(3),
-        references=tuple(references),
-        parties=tuple(parties),
-        payment_terms=terms,
-        carrier=carrier,
-        allowances_charges=tuple(charges),
-        envelope=EnvelopeInfo.of(tx),
-    )
     stated = tds.implied_cents(1, required=True)
-    if stated != invoice.total_amount:
+    by_entity = {party.entity: party.party for party in parties}
+    remit_to = by_entity.get("RI")
+    if remit_to is None:
+        raise big.error("810 has no N1*RI (remit-to)")
+    day = big.date(1, required=True)
+    invoice = api.Invoice(
+        invoice_type="Invoice",
+        id=big.text(2, required=True),
+        date=datetime.combine(day, NOON, UTC),  # type: ignore[arg-type]
+        remit_to_party=remit_to,
+        invoice_total=api.Money(stated, currency),  # type: ignore[arg-type]
+        ship_to_party=by_entity.get("ST"),
+        ship_from_party=by_entity.get("SF"),
+        bill_to_party=by_entity.get("BT"),
+        payment_terms=terms,
+        charge_details=tuple(charges),
+        allowance_details=tuple(allowances),
+        items=tuple(items),
+    )
+    computed = sum((i.invoiced_quantity.amount * i.net_cost.amount for i in items), Decimal(0))
+    computed += sum((c.charge_amount.amount for c in charges), Decimal(0))
+    computed -= sum((a.allowance_amount.amount for a in allowances), Decimal(0))
+    if stated != computed:
         warnings.append(
-            X12Warning(
-                f"TDS01 says {stated}, lines and SAC add up to {invoice.total_amount}",
-                tds.index,
-                "TDS",
-                "TDS01",
-            )
+            X12Warning(f"TDS01 says {stated}, lines and SAC add up to {computed}", tds.index, "TDS", "TDS01")
         )
     if ctt is not None and (w := count_check(ctt.integer(1) or 0, len(items), ctt, 1, "line items")):
         warnings.append(w)
-    return replace(invoice, warnings=tuple(warnings))
+    po_date = big.date(3)
+    return EdiInvoice(
+        invoice=invoice,
+        purchase_order_number=po,
+        product_ids=ids,
+        purchase_order_date=datetime.combine(po_date, NOON, UTC) if po_date else None,
+        references=tuple(references),
+        parties=tuple(parties),
+        envelope=EnvelopeInfo.of(tx),
+        warnings=tuple(warnings),
+    )
 
 
-def read_invoices(text: str) -> ReadResult[Invoice]:
+def read_invoices(text: str) -> ReadResult[EdiInvoice]:
     """Every good 810 in ``text``; bad sets are skipped into ``.rejected``."""
     return read_transaction_sets(text, "810", parse_810, "810 invoice")

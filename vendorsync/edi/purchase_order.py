@@ -48,7 +48,7 @@ from decimal import Decimal
 from vendorsync.amazon import values as api
 from vendorsync.edi._common import count_check, read_party, read_product_ids, read_transaction_sets
 from vendorsync.edi.errors import X12Warning
-from vendorsync.edi.values import DateReference, EnvelopeInfo, Party, ProductId, ReadResult, Reference
+from vendorsync.edi.values import DateReference, EnvelopeInfo, N1Loop, ProductId, ReadResult, Reference
 from vendorsync.edi.x12 import Segment, TransactionSet
 
 PO_TYPES = {"NE": "RegularOrder", "CN": "ConsignedOrder", "NP": "NewProductIntroduction", "RO": "RushOrder"}
@@ -82,7 +82,7 @@ class EdiPurchaseOrder:
     purpose_code: str  # BEG01: 00 original
     currency_code: str  # CUR02, else the reader's default
     fob_payment_code: str | None = None  # FOB01 (CC collect, PP prepaid…)
-    parties: tuple[Party, ...] = ()  # every N1 loop with its name, qualifier and address
+    parties: tuple[N1Loop, ...] = ()  # every N1 loop with its entity, qualifier, name and address
     references: tuple[Reference, ...] = ()  # every header REF
     dates: tuple[DateReference, ...] = ()  # every header DTM as sent
     line_count: int | None = None  # CTT01
@@ -132,7 +132,7 @@ def parse_850(tx: TransactionSet, *, default_currency: str = "USD") -> EdiPurcha
     # CUR02 applies to every price in the set; read it first.
     currency = next((s.text(2) for s in body if s.id == "CUR" and s.text(2)), default_currency)
     references: list[Reference] = []
-    parties: list[Party] = []
+    parties: list[N1Loop] = []
     dates: list[DateReference] = []
     date_segments: dict[str, Segment] = {}
     back_order = False

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from vendorsync.edi._common import read_party, read_transaction_sets
 from vendorsync.edi.errors import X12Warning
-from vendorsync.edi.values import DateReference, EnvelopeInfo, Party, ReadResult, Reference
+from vendorsync.edi.values import DateReference, EnvelopeInfo, N1Loop, ReadResult, Reference
 from vendorsync.edi.x12 import Segment, TransactionSet
 
 
@@ -60,12 +60,12 @@ class Remittance:
     payment_format: str  # BPR05: CTX, CCP…
     payment_date: date | None  # BPR16
     currency_code: str  # CUR02, else the default
-    payer: Party | None  # N1*PR
-    payee: Party | None  # N1*PE
+    payer: N1Loop | None  # N1*PR
+    payee: N1Loop | None  # N1*PE
     lines: tuple[RemittanceLine, ...]
     dates: tuple[DateReference, ...] = ()
     references: tuple[Reference, ...] = ()
-    parties: tuple[Party, ...] = ()
+    parties: tuple[N1Loop, ...] = ()
     entity_adjustments: tuple[Adjustment, ...] = ()
     envelope: EnvelopeInfo | None = field(default=None, compare=False)
     warnings: tuple[X12Warning, ...] = field(default=(), compare=False)
@@ -92,7 +92,7 @@ def parse_820(tx: TransactionSet, *, default_currency: str = "USD") -> Remittanc
         raise tx.segments[0].error("820 has no TRN segment (payment number)")
     currency = next((s.text(2) for s in body if s.id == "CUR" and s.text(2)), default_currency)
     warnings: list[X12Warning] = []
-    parties: list[Party] = []
+    parties: list[N1Loop] = []
     header_dates: list[DateReference] = []
     header_refs: list[Reference] = []
     entity_adjustments: list[Adjustment] = []
@@ -166,7 +166,7 @@ def parse_820(tx: TransactionSet, *, default_currency: str = "USD") -> Remittanc
             )
         )
 
-    def party(entity_code: str) -> Party | None:
+    def party(entity_code: str) -> N1Loop | None:
         return next((p for p in parties if p.entity == entity_code), None)
 
     return Remittance(

@@ -1,7 +1,10 @@
 """Plain value types shared by the X12 documents (frozen dataclasses; money is Decimal).
 
-Money, quantities and the purchase order itself are *not* defined here: the 850 reader builds
-``vendorsync.amazon.values`` types so that an EDI PO and an API PO are the same value.
+Parties, addresses, money, quantities, the purchase order, the ASN and the invoice are *not*
+defined here: they are ``vendorsync.amazon.values`` types, so that an EDI PO and an API PO, or an
+856 and a ``submitShipmentConfirmations`` body, are the same value (one type per concept). What is
+here is what only X12 has: qualified product ids, REF/DTM references, the N1 loop's entity code,
+envelopes and what a reader skipped.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import overload
 
+from vendorsync.amazon import values as api
 from vendorsync.edi.errors import X12Error
 from vendorsync.edi.x12 import InterchangeHeader, TransactionSet
 
@@ -50,23 +54,23 @@ class DateReference:
 
 
 @dataclass(frozen=True)
-class Address:
-    lines: tuple[str, ...] = ()  # N3, at most two
-    city: str = ""
-    state_or_region: str = ""
-    postal_code: str = ""
-    country_code: str = ""
-
-
-@dataclass(frozen=True)
-class Party:
-    """An N1 loop: entity code (``ST`` ship-to, ``BY`` buyer, ``SF`` ship-from, ``PE`` payee…)."""
+class N1Loop:
+    """An N1 loop as read: entity code (``ST`` ship-to, ``BY`` buyer, ``PE`` payee…), the N103 id
+    qualifier (92 buyer-assigned, 15 SAN, ZZ mutually defined) and the party itself — N104 as
+    ``party_id``, N102 and N3/N4 as its address (``address_line1``/``country_code`` are "" when the
+    loop has a name but no street or country)."""
 
     entity: str
-    name: str = ""
-    id_qualifier: str = ""  # N103: 92 buyer-assigned, 15 SAN, ZZ mutually defined
-    id: str = ""
-    address: Address | None = None
+    party: api.Party
+    id_qualifier: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.party.party_id
+
+    @property
+    def name(self) -> str:
+        return self.party.address.name if self.party.address else ""
 
 
 @dataclass(frozen=True)
