@@ -499,3 +499,7 @@ class MatchAllocation(models.Model):
     @property
     def consumed(self) -> Decimal:
         return self.amount + self.discount + self.write_off
+
+
+# Shortage-claim evidence (issue 10 item 4) lives in its own module.
+from reconciliation.shortage_models import ShortageClaim, ShortageVerdict  # noqa: E402, F401

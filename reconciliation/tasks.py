@@ -43,6 +43,9 @@ def automatch_remittance(remittance_id: int) -> str:
     if remittance is None:
         return "nothing to do"
     run = remittance_automatch(remittances=[remittance])
+    from reconciliation.shortage.services import shortage_refresh
+
+    shortage_refresh(remittances=[remittance])  # the new claims' verdicts (issue 10 item 4)
     return f"{run.auto} auto, {run.suggested} suggested, {run.unmatched} unmatched"
 
 
