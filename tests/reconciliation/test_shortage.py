@@ -175,3 +175,115 @@ def test_the_evidence_of_many_claims_costs_a_fixed_number_of_queries(django_asse
     with django_assert_max_num_queries(20):
         result = shortage_refresh()
     assert result.updated == 12
+
+
+# --- Pages -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def judged():
+    shipment("PA1", [("1", 24, "2.50"), ("2", 10, "4.00")], received={"1": 22, "2": 10}, fc="PHX7")
+    shipment("PA2", [("1", 12, "3.00")], received={"1": 12}, status=ShipmentStatus.BLOCKED)
+    lines = claim(("INV-PA1SC", "-5.00"), ("INV-PA2SC", "-3.00"), ("INV-OLDSC", "-9.00"))
+    shortage_refresh()
+    return {ln.document_number: verdict_of(ln) for ln in lines}
+
+
+def test_finance_filters_the_list_by_verdict_and_fc_and_sees_the_totals(client, personas, judged):
+    client.force_login(personas["finance"])
+    page = client.get("/reconciliation/shortages/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "INV-PA1SC" in body and "INV-PA2SC" in body and "INV-OLDSC" in body
+    assert 'href="/reconciliation/shortages/"' in body  # in the reconciliation navigation
+    only = client.get("/reconciliation/shortages/", {"verdict": "disputable"}, HTTP_HX_REQUEST="true")
+    text = only.content.decode()
+    assert "INV-PA1SC" in text and "INV-PA2SC" not in text and "<html" not in text
+    by_fc = client.get("/reconciliation/shortages/", {"fc": "phx7"}).content.decode()
+    assert "INV-PA1SC" in by_fc and "INV-PA2SC" not in by_fc and "INV-OLDSC" not in by_fc
+
+
+def test_operations_may_not_see_the_shortage_pages(client, personas, judged):
+    client.force_login(personas["ops"])
+    sc = judged["INV-PA1SC"]
+    assert client.get("/reconciliation/shortages/").status_code == 403
+    assert client.get(sc.get_absolute_url()).status_code == 403
+    assert client.get(f"/reconciliation/shortages/pack/?claims={sc.public_id}").status_code == 403
+
+
+def test_the_list_stays_within_its_query_budget(client, personas, judged, django_assert_max_num_queries):
+    for n in range(30):
+        shipment(f"PB{n}", [("1", 5, "1.00")], received={"1": 4})
+    claim(*[(f"INV-PB{n}SC", "-1.00") for n in range(30)], payment="P301")
+    shortage_refresh()
+    client.force_login(personas["finance"])
+    client.get("/reconciliation/shortages/")  # warm the session and permission caches
+    with django_assert_max_num_queries(12):
+        page = client.get("/reconciliation/shortages/")
+    assert page.content.decode().count('class="verdict-') >= 33
+
+
+def test_the_claim_page_and_the_workbench_panel_show_the_cartons(client, personas, judged):
+    client.force_login(personas["finance"])
+    sc = judged["INV-PA1SC"]
+    body = client.get(sc.get_absolute_url()).content.decode()
+    ship = sc.shipment
+    for carton in ship.containers.all():
+        assert carton.sscc in body
+    assert ship.bill_of_lading in body and "UPSN" in body and 'data-verdict="disputable"' in body
+    line = sc.line
+    workbench = client.get(
+        f"/reconciliation/remittances/{line.remittance.public_id}/workbench/lines/{line.sequence}/"
+    )
+    url = f"/reconciliation/remittances/{line.remittance.public_id}/workbench/lines/{line.sequence}/shortage/"
+    assert url in workbench.content.decode()
+    panel = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert (
+        "<html" not in panel
+        and 'data-verdict="disputable"' in panel
+        and ship.containers.first().sscc in panel
+    )
+
+
+def test_the_evidence_pack_holds_what_a_dispute_needs(client, personas, judged):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(personas["finance"])
+    a, b = judged["INV-PA1SC"], judged["INV-OLDSC"]
+    response = client.get(f"/reconciliation/shortages/pack/?claims={a.public_id}&claims={b.public_id}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Claims", "Cartons", "Lines"]
+    claims_sheet = list(book["Claims"].iter_rows(values_only=True))
+    header = claims_sheet[0]
+    rows = {row[header.index("Claim")]: dict(zip(header, row, strict=True)) for row in claims_sheet[1:]}
+    pa1 = rows["INV-PA1SC"]
+    ship = a.shipment
+    assert pa1["PO"] == "PA1" and pa1["Invoice"] == "INV-PA1" and pa1["ASN"] == ship.shipment_identifier
+    assert pa1["BOL"] == ship.bill_of_lading and pa1["Carrier SCAC"] == "UPSN" and pa1["FC"] == "PHX7"
+    assert (pa1["Shipped units (ASN)"], pa1["Received units (Amazon)"], pa1["Claimed units"]) == (34, 32, 2)
+    assert pa1["Disputable amount"] == 5 and pa1["Verdict"] == "Disputable" and pa1["Cartons"] == 4
+    assert rows["INV-OLDSC"]["Verdict"] == "Insufficient evidence" and rows["INV-OLDSC"]["ASN"] in ("", None)
+    cartons = list(book["Cartons"].iter_rows(values_only=True))
+    ssccs = {row[cartons[0].index("SSCC")]: row for row in cartons[1:]}
+    for container in ship.containers.all():
+        row = ssccs[container.sscc]
+        assert row[cartons[0].index("Weight")] == float(container.weight)
+        assert row[cartons[0].index("Units")] == container.items.get().quantity
+    lines = list(book["Lines"].iter_rows(values_only=True))
+    assert [r[3] for r in lines[1:] if r[0] == "INV-PA1SC"] == ["1", "2"]
+
+
+def test_the_pack_of_everything_filtered_and_an_empty_pack(client, personas, judged):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(personas["finance"])
+    response = client.get("/reconciliation/shortages/pack/", {"verdict": "accept"})
+    rows = list(load_workbook(io.BytesIO(response.content))["Claims"].iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == ["INV-PA2SC"]
+    empty = client.get("/reconciliation/shortages/pack/", {"fc": "NOWHERE"})
+    assert empty.status_code == 302 and empty["Location"] == "/reconciliation/shortages/"
