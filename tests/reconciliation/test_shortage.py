@@ -199,6 +199,13 @@ def test_finance_filters_the_list_by_verdict_and_fc_and_sees_the_totals(client, 
     only = client.get("/reconciliation/shortages/", {"verdict": "disputable"}, HTTP_HX_REQUEST="true")
     text = only.content.decode()
     assert "INV-PA1SC" in text and "INV-PA2SC" not in text and "<html" not in text
+    export = client.get("/reconciliation/shortages/", {"verdict": "disputable", "export": "xlsx"})
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert sheet[0][:2] == ("Claim", "Payment") and [r[0] for r in sheet[1:]] == ["INV-PA1SC"]
     by_fc = client.get("/reconciliation/shortages/", {"fc": "phx7"}).content.decode()
     assert "INV-PA1SC" in by_fc and "INV-PA2SC" not in by_fc and "INV-OLDSC" not in by_fc
 
@@ -287,3 +294,13 @@ def test_the_pack_of_everything_filtered_and_an_empty_pack(client, personas, jud
     assert [r[1] for r in rows[1:]] == ["INV-PA2SC"]
     empty = client.get("/reconciliation/shortages/pack/", {"fc": "NOWHERE"})
     assert empty.status_code == 302 and empty["Location"] == "/reconciliation/shortages/"
+
+
+def test_the_automatch_task_after_an_import_judges_the_new_claims():
+    from reconciliation.tasks import automatch_remittance
+
+    shipment("PT1", [("1", 24, "2.50")], received={"1": 22})
+    (line,) = claim(("INV-PT1SC", "-5.00"))
+    assert not ShortageClaim.objects.exists()
+    automatch_remittance(line.remittance_id)
+    assert verdict_of(line).verdict == ShortageVerdict.DISPUTABLE
