@@ -304,3 +304,13 @@ def test_the_automatch_task_after_an_import_judges_the_new_claims():
     assert not ShortageClaim.objects.exists()
     automatch_remittance(line.remittance_id)
     assert verdict_of(line).verdict == ShortageVerdict.DISPUTABLE
+
+
+def test_the_case_links_to_the_claims_evidence(client, personas, judged):
+    from django.urls import reverse
+
+    sc = judged["INV-PA1SC"]
+    case = ExceptionCase.objects.get(dedupe_key=sc.case_key)
+    client.force_login(personas["finance"])
+    page = client.get(reverse("exception_detail", args=[case.public_id])).content.decode()
+    assert sc.get_absolute_url() in page and "Shortage claim INV-PA1SC" in page
