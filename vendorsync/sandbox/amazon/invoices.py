@@ -5,8 +5,8 @@ future, and its total must equal lines + charges - allowances + tax. Credit note
 (US marketplace). Each accepted invoice is stored with its lines matched to PO lines and its due
 date, ready for ``payments`` to pay (and claim against).
 
-Due dates are compressed like the seeded history's: 6-16 days after the invoice date (seeded by
-the invoice number), not the terms' 60. A live demo's day lasts two minutes, so invoices the app
+Due dates are compressed for the live demo: 3-8 days after the invoice date (seeded by the
+invoice number; the seeded history's are 6-16), not the terms' 60. A live demo's day lasts two minutes, so invoices the app
 sends are paid — and short receipts claimed against them (``…SC``) — within the first half hour
 of ``make run`` instead of two hours later. The terms discount is still taken (paid in time).
 """
@@ -24,7 +24,7 @@ from . import payloads
 from .core import SimulatorCore, err, parse_time
 from .store import dumps, loads
 
-DEMO_DUE_DAYS = (6, 16)  # see the module docstring: the demo's compressed wait for payment
+DEMO_DUE_DAYS = (3, 8)  # see the module docstring: the demo's compressed wait for payment
 
 
 class Invoices(SimulatorCore):
