@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from reconciliation.models import RemittanceLine, RemittanceStatus
 from reconciliation.shortage import evidence as ev
-from reconciliation.shortage_models import ShortageClaim, ShortageVerdict
+from reconciliation.shortage_models import ShortageClaim, ShortageVerdict, disputable_shortage_key
 from vendorsync.middleware import current_request_id
 from vendorsync.models import AuditEvent, ExceptionCase, ExceptionKind, Severity
 from vendorsync.services import exception_clear, exception_raise
@@ -223,3 +223,17 @@ def _raise(claim: ShortageClaim, evidence: ev.Evidence) -> None:
 def refresh_after_flow(run: Any) -> RefreshResult:
     """``vendorsync.flows.after_flow`` callback: every live claim (a few queries, whatever the count)."""
     return shortage_refresh()
+
+
+def disputable_shortage_keys(*, line_ids: Iterable[int]) -> dict[int, str]:
+    """Line id → dedupe key of its ``disputable_shortage`` case (for disputes, which resolve it).
+
+    Remittance lines have no public id of their own (a UUID index slowed imports), so the key names
+    the line's ``ShortageClaim``: ``disputable_shortage:<claim public_id>``, one claim per line.
+    """
+    return {
+        line_id: disputable_shortage_key(public_id)
+        for line_id, public_id in ShortageClaim.objects.filter(line_id__in=list(line_ids)).values_list(
+            "line_id", "public_id"
+        )
+    }

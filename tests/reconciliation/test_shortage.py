@@ -314,3 +314,13 @@ def test_the_case_links_to_the_claims_evidence(client, personas, judged):
     client.force_login(personas["finance"])
     page = client.get(reverse("exception_detail", args=[case.public_id])).content.decode()
     assert sc.get_absolute_url() in page and "Shortage claim INV-PA1SC" in page
+
+
+def test_disputes_find_the_case_of_a_line_by_its_key():
+    from reconciliation.shortage.services import disputable_shortage_keys
+
+    shipment("PK1", [("1", 24, "2.50")], received={"1": 22})
+    (line,) = claim(("INV-PK1SC", "-5.00"))
+    shortage_refresh()
+    keys = disputable_shortage_keys(line_ids=[line.pk])
+    assert ExceptionCase.objects.open().get(dedupe_key=keys[line.pk]).kind == ExceptionKind.DISPUTABLE_SHORTAGE
