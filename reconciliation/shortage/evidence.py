@@ -439,6 +439,10 @@ def _claimed_units(evidence: Evidence) -> int | None:
     return None
 
 
+def _units(count: int | None) -> str:
+    return f"{count} unit" if count == 1 else f"{count} units"
+
+
 def judge(evidence: Evidence) -> Evidence:
     """Set the verdict, its one-sentence reason and the amount at risk (pure; see the module doc)."""
     claim = f"{evidence.claimed_amount:,.2f}"
@@ -482,12 +486,12 @@ def judge(evidence: Evidence) -> Evidence:
     received = sum(ln.received for ln in evidence.lines)
     provable = [ln for ln in evidence.lines if ln.provable]
     value = money(sum((ln.provable * (ln.cost_each or 0) for ln in provable), Decimal(0)))
-    units = f"{evidence.claimed_units} units, " if evidence.claimed_units is not None else ""
+    claimed = f"{_units(evidence.claimed_units)} ({claim})" if evidence.claimed_units is not None else claim
     if not provable or value <= 0:
         evidence.verdict = ShortageVerdict.ACCEPT
         evidence.reason = (
             f"Amazon received {received} of the {shipped} units our accepted ASN {asn} shipped: "
-            f"the claim ({units}{claim}) agrees with our own cartons."
+            f"the claim of {claimed} agrees with our own cartons."
         )
         return evidence
     at_risk = min(value, evidence.claimed_amount)
@@ -499,7 +503,7 @@ def judge(evidence: Evidence) -> Evidence:
     evidence.disputable_units = units_provable
     evidence.reason = (
         f"Our accepted ASN {asn} shows {shipped} units in {len(evidence.containers)} containers with valid "
-        f"SSCCs; Amazon reports {received} received and claims {units}{claim}: {units_provable} units "
-        f"({at_risk:,.2f}) are disputable."
+        f"SSCCs; Amazon reports {received} received and claims {claimed}: {_units(units_provable)} "
+        f"({at_risk:,.2f}) {'is' if units_provable == 1 else 'are'} disputable."
     )
     return evidence
