@@ -15,7 +15,8 @@ How a claim is judged (units are eaches; a claim names its base invoice, which n
 * ``disputable`` needs an ASN Amazon accepted and a valid, unique SSCC-18 on every container;
   otherwise the cartons prove nothing and the verdict is ``accept`` (as it is when nothing is
   provable: our cartons agree with the claim). ``insufficient``: no shipment of ours behind the
-  invoice (it predates VendorSync, or the claim names no invoice we sent).
+  invoice (it predates VendorSync, or the claim names no invoice we sent), or Amazon has reported
+  no receipt at all on its lines yet (received 0 everywhere is "not synced", not proof).
 """
 
 from __future__ import annotations
@@ -34,7 +35,15 @@ from django.db.models import Sum
 
 from orders.models import PurchaseOrder, PurchaseOrderLine
 from orders.outbound import validation
-from orders.outbound_models import Container, ContainerItem, Invoice, InvoiceLine, Shipment, ShipmentStatus
+from orders.outbound_models import (
+    SENT_SHIPMENT_STATUSES,
+    Container,
+    ContainerItem,
+    Invoice,
+    InvoiceLine,
+    Shipment,
+    ShipmentStatus,
+)
 from reconciliation.models import LineType, OpenInvoice, RemittanceLine
 from reconciliation.shortage_models import ShortageVerdict
 
@@ -305,7 +314,10 @@ def gather(line_ids: Iterable[int]) -> list[Evidence]:
     sscc_shipments: dict[str, set[int]] = defaultdict(set)
     raw = {row["sscc"] for row in containers if row["sscc"]} | set(digits_of.values())
     raw |= {"00" + d for d in digits_of.values()}
-    for row in _in(Container.objects.all(), "sscc", raw, "sscc", "shipment_id"):
+    # Only shipments Amazon was sent count: a later fulfilment that reused the label was blocked
+    # before it left, and takes nothing from the ASN that carried it first.
+    sent = Container.objects.filter(shipment__status__in=SENT_SHIPMENT_STATUSES)
+    for row in _in(sent, "sscc", raw, "sscc", "shipment_id"):
         sscc_shipments[validation.sscc_digits(row["sscc"])].add(row["shipment_id"])
 
     containers_by_shipment: dict[int, list[ContainerEvidence]] = defaultdict(list)
@@ -468,6 +480,13 @@ def judge(evidence: Evidence) -> Evidence:
         words = _STATUS_WORDS.get(shipment["status"], f"is {shipment['status']}")
         evidence.verdict = ShortageVerdict.ACCEPT
         evidence.reason = f"Our ASN {asn} {words}, so it proves nothing against the claim of {claim}."
+        return evidence
+    if evidence.lines and not any(ln.received_total for ln in evidence.lines):
+        evidence.verdict = ShortageVerdict.INSUFFICIENT
+        evidence.reason = (
+            f"Amazon reports no units received yet on the lines of ASN {asn} (the receipts sync has seen "
+            "none): there is no receipt to hold our cartons against."
+        )
         return evidence
     if not evidence.containers:
         evidence.verdict = ShortageVerdict.ACCEPT

@@ -323,4 +323,30 @@ def test_disputes_find_the_case_of_a_line_by_its_key():
     (line,) = claim(("INV-PK1SC", "-5.00"))
     shortage_refresh()
     keys = disputable_shortage_keys(line_ids=[line.pk])
-    assert ExceptionCase.objects.open().get(dedupe_key=keys[line.pk]).kind == ExceptionKind.DISPUTABLE_SHORTAGE
+    assert (
+        ExceptionCase.objects.open().get(dedupe_key=keys[line.pk]).kind == ExceptionKind.DISPUTABLE_SHORTAGE
+    )
+
+
+def test_no_receipt_reported_yet_is_insufficient_not_disputable():
+    shipment("PR1", [("1", 24, "2.50")], received={"1": 0})
+    (line,) = claim(("INV-PR1SC", "-5.00"))
+    shortage_refresh()
+    sc = verdict_of(line)
+    assert sc.verdict == ShortageVerdict.INSUFFICIENT and "no units received yet" in sc.reason
+
+
+def test_a_blocked_later_shipment_reusing_an_sscc_does_not_spoil_the_asn_that_carried_it():
+    first = shipment("PS1", [("1", 24, "2.50")], received={"1": 22})
+    later = shipment("PS2", [("1", 6, "2.50")], status=ShipmentStatus.BLOCKED)
+    label = first.containers.order_by("sequence").first().sscc
+    Container.objects.filter(pk=later.containers.order_by("sequence").first().pk).update(sscc=label)
+    (line,) = claim(("INV-PS1SC", "-5.00"))
+    shortage_refresh()
+    assert verdict_of(line).verdict == ShortageVerdict.DISPUTABLE
+    # …but a second shipment Amazon was sent with the same label leaves the carton untraceable.
+    later.status = ShipmentStatus.ACCEPTED
+    later.save()
+    shortage_refresh()
+    sc = verdict_of(line)
+    assert sc.verdict == ShortageVerdict.ACCEPT and f"SSCC {label} is also on another shipment" in sc.reason
