@@ -19,9 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from reconciliation.models import RemittanceLine, RemittanceStatus
@@ -93,7 +95,7 @@ def shortage_refresh(
     if remittance_ids:
         lines = lines.filter(remittance_id__in=remittance_ids)
     if line_ids is not None:
-        lines = lines.filter(pk__in=list(line_ids))
+        lines = lines.filter(pk__in=line_ids if isinstance(line_ids, QuerySet) else list(line_ids))
     ids = list(lines.values_list("pk", flat=True))
     result = RefreshResult(claims=len(ids))
     if not ids:
@@ -220,9 +222,17 @@ def _raise(claim: ShortageClaim, evidence: ev.Evidence) -> None:
     )
 
 
+# Claims a sync can still change in a way that matters: Amazon takes shortage disputes for claims up
+# to a few weeks old (its "Review/Dispute Shortages" page lists those under 30 days), so a sync
+# re-judges the last 120 days' claims; older ones keep their verdict unless re-run on demand.
+FOLLOW_DAYS = 120
+
+
 def refresh_after_flow(run: Any) -> RefreshResult:
-    """``vendorsync.flows.after_flow`` callback: every live claim (a few queries, whatever the count)."""
-    return shortage_refresh()
+    """``vendorsync.flows.after_flow`` callback: the recent claims (a fixed number of queries)."""
+    since = timezone.localdate() - timedelta(days=FOLLOW_DAYS)
+    recent = claim_lines().filter(Q(remittance__payment_date__gte=since) | Q(shortage__isnull=True))
+    return shortage_refresh(line_ids=recent.values_list("pk", flat=True))
 
 
 def disputable_shortage_keys(*, line_ids: Iterable[int]) -> dict[int, str]:

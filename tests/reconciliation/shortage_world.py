@@ -114,12 +114,12 @@ def shipment(
     return ship
 
 
-def claim(*rows: tuple[str, str], payment: str = "P300") -> list[RemittanceLine]:
+def claim(*rows: tuple[str, str], payment: str = "P300", paid: str = "11/30/2026") -> list[RemittanceLine]:
     """Import a payment whose lines are (document number, amount) — claims are negative amounts."""
     total = sum((Decimal(amount) for _, amount in rows), Decimal(0))
     body = csv_bytes(
         *(
-            f'{payment},11/30/2026,"{total}",USD,{doc},11/28/2026,Line,"{amount}",0.00,"{amount}"'
+            f'{payment},{paid},"{total}",USD,{doc},{paid},Line,"{amount}",0.00,"{amount}"'
             for doc, amount in rows
         )
     )

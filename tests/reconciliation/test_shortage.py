@@ -350,3 +350,25 @@ def test_a_blocked_later_shipment_reusing_an_sscc_does_not_spoil_the_asn_that_ca
     shortage_refresh()
     sc = verdict_of(line)
     assert sc.verdict == ShortageVerdict.ACCEPT and f"SSCC {label} is also on another shipment" in sc.reason
+
+
+def test_a_sync_rejudges_recent_claims_and_leaves_old_verdicts_alone(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reconciliation.shortage.services import FOLLOW_DAYS
+    from vendorsync import flows
+
+    today = timezone.localdate()
+    long_ago, lately = today - timedelta(days=FOLLOW_DAYS + 10), today - timedelta(days=3)
+    old_ship = shipment("PO_OLD", [("1", 24, "2.50")], received={"1": 22})
+    new_ship = shipment("PO_NEW", [("1", 24, "2.50")], received={"1": 22})
+    (old,) = claim(("INV-PO_OLDSC", "-5.00"), payment="P1", paid=f"{long_ago:%m/%d/%Y}")
+    (new,) = claim(("INV-PO_NEWSC", "-5.00"), payment="P2", paid=f"{lately:%m/%d/%Y}")
+    shortage_refresh()
+    for ship in (old_ship, new_ship):
+        ship.purchase_order.lines.update(received_quantity=24)  # Amazon found the units after all
+    flows._run_after("receipts", None)
+    assert verdict_of(new).verdict == ShortageVerdict.ACCEPT
+    assert verdict_of(old).verdict == ShortageVerdict.DISPUTABLE  # beyond the dispute window: kept
