@@ -29,9 +29,8 @@ from django.utils import timezone
 from reconciliation.models import RemittanceLine, RemittanceStatus
 from reconciliation.shortage import evidence as ev
 from reconciliation.shortage_models import ShortageClaim, ShortageVerdict, disputable_shortage_key
-from vendorsync.middleware import current_request_id
-from vendorsync.models import AuditEvent, ExceptionCase, ExceptionKind, Severity
-from vendorsync.services import exception_clear, exception_raise
+from vendorsync.models import ExceptionCase, ExceptionKind, Severity
+from vendorsync.services import audit_record, exception_clear, exception_raise
 
 FIELDS = (
     "verdict",
@@ -109,7 +108,8 @@ def shortage_refresh(
             for part in ev._chunks(ids)
             for claim in ShortageClaim.objects.select_for_update().filter(line_id__in=part)
         }
-        new, changed, audits = [], [], []
+        new: list[ShortageClaim] = []
+        changed: list[ShortageClaim] = []
         restated: set[int] = set()  # claims whose amount or reason changed (their open case follows)
         for evidence in gathered:
             result.verdicts[evidence.verdict] = result.verdicts.get(evidence.verdict, 0) + 1
@@ -156,21 +156,16 @@ def shortage_refresh(
         ShortageClaim.objects.bulk_create(new, batch_size=1000)
         ShortageClaim.objects.bulk_update(changed, FIELDS, batch_size=1000)
         result.created, result.updated = len(new), len(changed)
+        # One audit row per verdict that changed (a claim's first verdict counts as a change).
         for claim, before, evidence in transitions:
-            audits.append(
-                AuditEvent(
-                    actor=None,
-                    actor_label="system",
-                    action="shortage.verdict",
-                    subject_type="reconciliation.shortageclaim",
-                    subject_id=str(claim.public_id),
-                    before={"verdict": before} if before else None,
-                    after={"verdict": evidence.verdict, "amount_at_risk": str(evidence.amount_at_risk)},
-                    reason=evidence.reason,
-                    request_id=current_request_id.get(),
-                )
+            audit_record(
+                actor=None,
+                action="shortage.verdict",
+                subject=claim,
+                before={"verdict": before} if before else None,
+                after={"verdict": evidence.verdict, "amount_at_risk": str(evidence.amount_at_risk)},
+                reason=evidence.reason,
             )
-        AuditEvent.objects.bulk_create(audits, batch_size=1000)
     # Cases after the verdicts committed (each case change is its own audited transaction).
     for claim, before, evidence in transitions:
         if evidence.verdict == ShortageVerdict.DISPUTABLE:
