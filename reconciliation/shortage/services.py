@@ -89,6 +89,8 @@ def shortage_refresh(
 
     ``line_ids`` or ``remittances`` narrow it to those claims; with neither, every live claim.
     """
+    result = RefreshResult()
+    result.resolved += _retire_superseded()
     lines = claim_lines()
     remittance_ids = [r.pk for r in remittances]
     if remittance_ids:
@@ -96,7 +98,7 @@ def shortage_refresh(
     if line_ids is not None:
         lines = lines.filter(pk__in=line_ids if isinstance(line_ids, QuerySet) else list(line_ids))
     ids = list(lines.values_list("pk", flat=True))
-    result = RefreshResult(claims=len(ids))
+    result.claims = len(ids)
     if not ids:
         return result
     gathered = ev.gather(ids)
@@ -193,6 +195,29 @@ def shortage_refresh(
             if claim.case_key in open_keys:  # touch with the new amount; never reopen a closed case
                 _raise(claim, by_line[claim.line_id])
     return result
+
+
+def _retire_superseded() -> int:
+    """Resolve the open cases of claims whose remittance a revision superseded (two queries).
+
+    The revision's lines are new rows with claims (and cases) of their own; the old one's case
+    would otherwise stay open beside them.
+    """
+    keys = [
+        disputable_shortage_key(public_id)
+        for public_id in ShortageClaim.objects.filter(
+            line__remittance__status=RemittanceStatus.SUPERSEDED, verdict=ShortageVerdict.DISPUTABLE
+        ).values_list("public_id", flat=True)
+    ]
+    open_keys = [
+        key
+        for part in ev._chunks(keys)
+        for key in ExceptionCase.objects.open()
+        .filter(dedupe_key__in=part)
+        .values_list("dedupe_key", flat=True)
+    ]
+    note = "The remittance was superseded by a revision; its claim is judged on the revision's line."
+    return sum(1 for key in open_keys if exception_clear(dedupe_key=key, note=note))
 
 
 def _raise(claim: ShortageClaim, evidence: ev.Evidence) -> None:

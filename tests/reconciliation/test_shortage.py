@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from orders.outbound_models import Container, ShipmentStatus
+from reconciliation.models import RemittanceLine
 from reconciliation.shortage.services import shortage_refresh
 from reconciliation.shortage_models import ShortageClaim, ShortageVerdict
 from vendorsync.models import AuditEvent, ExceptionCase, ExceptionKind, ExceptionStatus
@@ -373,3 +374,20 @@ def test_a_sync_rejudges_recent_claims_and_leaves_old_verdicts_alone(settings):
     flows._run_after("receipts", None)
     assert verdict_of(new).verdict == ShortageVerdict.ACCEPT
     assert verdict_of(old).verdict == ShortageVerdict.DISPUTABLE  # beyond the dispute window: kept
+
+
+def test_a_revised_remittance_moves_the_case_to_the_revisions_claim():
+    from .test_import import csv_bytes, run
+
+    shipment("PV1", [("1", 24, "2.50")], received={"1": 22})
+    (old_line,) = claim(("INV-PV1SC", "-5.00"), payment="P900")
+    shortage_refresh()
+    old_key = verdict_of(old_line).case_key
+    revised = csv_bytes(
+        'P900,11/30/2026,"-5.00",USD,INV-PV1SC,11/30/2026,Shortage claim (revised file),"-5.00",0.00,"-5.00"'
+    )
+    assert run(revised, "p900-v2.csv", revision=True).status == "imported"
+    result = shortage_refresh()
+    new_line = RemittanceLine.objects.exclude(pk=old_line.pk).get(document_number="INV-PV1SC")
+    assert result.resolved == 1 and not ExceptionCase.objects.open().filter(dedupe_key=old_key).exists()
+    assert ExceptionCase.objects.open().filter(dedupe_key=verdict_of(new_line).case_key).count() == 1
