@@ -289,6 +289,7 @@ def gather(line_ids: Iterable[int]) -> list[Evidence]:
             "pk",
             po_line_ids,
             "id",
+            "position",
             "sequence",
             "asin",
             "unit_size",
@@ -411,7 +412,7 @@ def _line_evidence(
 ) -> list[LineEvidence]:
     out = []
     for line_id in sorted(
-        set(invoiced) | set(shipped), key=lambda pk: str(po_lines.get(pk, {}).get("sequence"))
+        set(invoiced) | set(shipped), key=lambda pk: (po_lines.get(pk, {}).get("position", 0), pk)
     ):
         po_line = po_lines.get(line_id, {})
         units_invoiced, cost_each = invoiced.get(line_id, (0, None))
