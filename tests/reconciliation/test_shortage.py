@@ -391,3 +391,20 @@ def test_a_revised_remittance_moves_the_case_to_the_revisions_claim():
     new_line = RemittanceLine.objects.exclude(pk=old_line.pk).get(document_number="INV-PV1SC")
     assert result.resolved == 1 and not ExceptionCase.objects.open().filter(dedupe_key=old_key).exists()
     assert ExceptionCase.objects.open().filter(dedupe_key=verdict_of(new_line).case_key).count() == 1
+
+
+def test_the_shortages_command_judges_on_demand_and_prints_json(capsys):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    shipment("PC1", [("1", 24, "2.50")], received={"1": 22})
+    claim(("INV-PC1SC", "-5.00"), ("INV-NONESC", "-1.00"), payment="P555")
+    call_command("shortages")
+    assert "created 2" in capsys.readouterr().out
+    call_command("shortages", "--payment", "P555", "--json")
+    rows = {row["document_number"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["INV-PC1SC"]["verdict"] == "disputable" and rows["INV-PC1SC"]["amount_at_risk"] == "5.00"
+    assert rows["INV-PC1SC"]["asn"] == "ASN-PC1" and rows["INV-NONESC"]["verdict"] == "insufficient"
+    with pytest.raises(CommandError, match="no live remittance"):
+        call_command("shortages", "--payment", "NOPE")
