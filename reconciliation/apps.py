@@ -34,5 +34,12 @@ class ReconciliationConfig(AppConfig):
 
         health.register()  # dashboard figures and integration-audit checks
         matching_health.register()  # the dashboard's auto-match rate (issue 10)
+        from reconciliation.shortage.services import refresh_after_flow
+        from vendorsync.flows import after_flow
+
+        # Shortage evidence follows the syncs that change it: an ASN accepted, an invoice numbered,
+        # a received quantity (orders cannot call reconciliation itself), a remittance imported.
+        for flow_name in ("shipments", "invoices", "receipts", "remittances", "remittance-files"):
+            after_flow(flow_name, refresh_after_flow)
 
         post_migrate.connect(seed_default_tables, sender=self, dispatch_uid="reconciliation.seed_defaults")

@@ -44,7 +44,9 @@ def automatch_remittance(remittance_id: int) -> str:
         return "nothing to do"
     run = remittance_automatch(remittances=[remittance])
     from reconciliation.posting.demo import demo_batches
+    from reconciliation.shortage.services import shortage_refresh
 
+    shortage_refresh(remittances=[remittance])  # the new claims' verdicts (issue 10 item 4)
     demo = demo_batches()  # sandbox only: batches for the demo's finance and approver to act on
     return f"{run.auto} auto, {run.suggested} suggested, {run.unmatched} unmatched" + (
         f"; demo batches {', '.join(demo)}" if demo else ""

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from reconciliation import views, workbench_views
+from reconciliation.shortage import views as shortage_views
 
 app_name = "reconciliation"
 urlpatterns = [
@@ -22,7 +23,15 @@ urlpatterns = [
     path("matches/<uuid:public_id>/reject/", workbench_views.match_reject, name="match_reject"),
     path("matches/<uuid:public_id>/undo/", workbench_views.match_undo, name="match_undo"),
     path("matches/<uuid:public_id>/write-off/", workbench_views.match_write_off, name="match_write_off"),
+    path(
+        "remittances/<uuid:public_id>/workbench/lines/<int:sequence>/shortage/",
+        shortage_views.line_evidence,
+        name="workbench_shortage",
+    ),
     path("deductions/", views.deductions, name="deductions"),
+    path("shortages/", shortage_views.shortages, name="shortages"),
+    path("shortages/pack/", shortage_views.pack, name="shortage_pack"),
+    path("shortages/<uuid:public_id>/", shortage_views.shortage_detail, name="shortage_detail"),
     path("imports/", views.imports, name="imports"),
     path("imports/<uuid:public_id>/", views.import_detail, name="import_detail"),
     path("mappings/", views.mappings, name="mappings"),

@@ -44,6 +44,13 @@ MATRIX = {
         "admin": ALLOW,
         "outsider": DENY,
     },
+    "reconciliation:shortages": {
+        "finance": ALLOW,
+        "approver": ALLOW,
+        "ops": DENY,
+        "admin": ALLOW,
+        "outsider": DENY,
+    },
     "settings": {"finance": DENY, "approver": DENY, "ops": DENY, "admin": ALLOW, "outsider": DENY},
     "sync_runs": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": DENY},
     "audit_log": {"finance": DENY, "approver": ALLOW, "ops": DENY, "admin": ALLOW, "outsider": DENY},

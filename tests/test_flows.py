@@ -58,6 +58,30 @@ def test_a_failing_flow_is_recorded_with_its_error_and_keeps_the_last_good_curso
 
 
 @pytest.mark.django_db
+def test_after_flow_steps_follow_good_runs_only_and_never_fail_the_flow(demo_flows):
+    followed: list[str] = []
+
+    def follow(run: SyncRun) -> None:
+        followed.append(f"{run.flow}:{run.outcome}")
+
+    def broken(run: SyncRun) -> None:
+        raise RuntimeError("follower bug")
+
+    saved = dict(flows._AFTER)
+    try:
+        flows.after_flow("t-count", broken)
+        flows.after_flow("t-count", follow)
+        flows.after_flow("t-count", follow)  # registering twice runs it once
+        flows.after_flow("t-fail", follow)
+        assert flows.run_flow("t-count").outcome == SyncOutcome.SUCCEEDED
+        assert flows.run_flow("t-fail").outcome == SyncOutcome.FAILED
+    finally:
+        flows._AFTER.clear()
+        flows._AFTER.update(saved)
+    assert followed == ["t-count:succeeded"]
+
+
+@pytest.mark.django_db
 def test_a_second_run_of_a_busy_flow_is_refused(demo_flows):
     SyncRun.objects.create(flow="t-count")  # running, started now
     with pytest.raises(flows.FlowBusy):

@@ -77,6 +77,25 @@ class Flow:
 
 
 _FLOWS: dict[str, Flow] = {}
+# Callbacks run after a flow's run has finished (and committed) without failing: how one app
+# follows another's flow without importing it (reconciliation recomputes shortage evidence after
+# the orders-out syncs; orders never imports reconciliation).
+_AFTER: dict[str, list[Callable[[SyncRun], Any]]] = {}
+
+
+def after_flow(name: str, callback: Callable[[SyncRun], Any]) -> None:
+    """Run ``callback(run)`` after every successful or partial run of flow ``name`` (idempotent)."""
+    callbacks = _AFTER.setdefault(name, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
+def _run_after(name: str, run: SyncRun) -> None:
+    for callback in _AFTER.get(name, []):
+        try:
+            callback(run)
+        except Exception:  # noqa: BLE001 - a follower's failure never fails the flow that ran
+            logger.exception("After-flow step %s of %s failed", getattr(callback, "__name__", callback), name)
 
 
 def register_flow(
@@ -158,13 +177,15 @@ def run_flow(name: str, *, since: datetime | None = None, actor: Any = None) -> 
         return services.sync_run_finish(
             run=run, outcome=SyncOutcome.FAILED, error=f"{type(exc).__name__}: {exc}"[:4000]
         )
-    return services.sync_run_finish(
+    finished = services.sync_run_finish(
         run=run,
         outcome=SyncOutcome.PARTIAL if result.partial else SyncOutcome.SUCCEEDED,
         counts=result.counts,
         cursor=result.cursor,
         error=result.error,
     )
+    _run_after(name, finished)
+    return finished
 
 
 def flow_status() -> list[dict[str, Any]]:

@@ -243,17 +243,25 @@ ENTRIES: dict[str, RunbookEntry] = {
         ),
         RunbookEntry(
             kind=ExceptionKind.DISPUTABLE_SHORTAGE,
-            meaning="A shortage claim (…SC) contradicts what our ASN and cartons say was shipped.",
+            meaning="A shortage claim (…SC or revised …SCRSC) contradicts our own cartons: the ASN Amazon "
+            "accepted for the invoice's shipment, every container with a valid SSCC-18, shows more units "
+            "shipped than Amazon says it received. The case carries the disputable amount (provable units "
+            "× invoiced cost, never more than the claim).",
             why="An undisputed shortage claim is lost revenue; Amazon only accepts disputes within its "
-            "dispute window.",
-            amazon="Vendor Central → Payments → the claim; Disputes.",
-            netsuite="The invoice and the fulfilment behind it.",
-            vendorsync="Reconciliation → shortage claims (evidence pack export).",
+            "dispute window, and wants the proof (ASN, SSCCs, BOL, proof of delivery).",
+            amazon="Vendor Central → Payments → Invoices → Review/Dispute Shortages (the claim); the PO's "
+            "received quantities (getPurchaseOrdersStatus).",
+            netsuite="The invoice and the item fulfilment (packages) behind it.",
+            vendorsync="Reconciliation → Shortage claims → the claim (linked from the case): shipped vs "
+            "received vs claimed per PO line and every carton; the workbench shows the same panel.",
             fix=(
-                "Export the evidence pack (ASN, SSCCs, weights, proof of delivery).",
-                "File the dispute in Vendor Central and resolve the case with the dispute id.",
+                "Open the claim and check the cartons, weights and BOL against the carrier's proof of delivery.",
+                "Download the evidence pack (XLSX) and file the dispute in Vendor Central (or open it in "
+                "VendorSync's disputes, which resolves this case).",
+                "If the claim is right after all, resolve the case with the reason.",
             ),
-            resolves="When the claim is disputed or accepted.",
+            resolves="By itself when the verdict turns to accept (e.g. Amazon's received quantity catches up "
+            "or the ASN turns out not accepted); when the dispute is opened; or by a person with a reason.",
         ),
         RunbookEntry(
             kind=ExceptionKind.SYNC_FAILED,

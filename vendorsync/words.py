@@ -22,6 +22,7 @@ ROLE_LABELS = {
 
 AUDIT_ACTION_LABELS = {
     "exception.raised": "Case opened",
+    "shortage.verdict": "Shortage verdict changed",
     "exception.assigned": "Assigned",
     "exception.resolved": "Resolved",
     "exception.dismissed": "Dismissed",
@@ -61,6 +62,7 @@ SUBJECT_LABELS = {
     "vendorsync.outboxmessage": "Delivery",
     "vendorsync.syncrun": "Sync run",
     "auth.user": "User",
+    "reconciliation.shortageclaim": "Shortage claim",
 }
 
 

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reconciliation.matching_services import remittance_automatch
 from reconciliation.models import Remittance, RemittanceStatus
+from reconciliation.shortage.services import shortage_refresh
 
 
 class Command(BaseCommand):
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             if remittances.filter(status=RemittanceStatus.POSTED).exists():
                 raise CommandError(f"payment {options['payment']} is posted; its matches are frozen")
         run = remittance_automatch(remittances=list(remittances), outcomes=options["json"])
+        shortage_refresh(remittances=list(remittances))  # verdicts of their shortage claims
         if options["json"]:
             self.stdout.write(json.dumps(run.outcomes, indent=2))
             return

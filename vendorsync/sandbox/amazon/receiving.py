@@ -1,8 +1,11 @@
 """The fulfilment centre receiving confirmed shipments, sometimes short.
 
 Each shipment is received on the date ``shipments`` gave it (one or two days after shipping);
-about one line in twenty comes in one or two units short, seeded by the shipment id so a run is
-reproducible. Receipts update the PO's received quantities (closing it when everything accepted
+about one line in twenty of the seeded history comes in one or two units short, seeded by the
+shipment id so a run is reproducible. Once seeded (the live demo, where VendorSync ships with its
+own validated ASNs) the FC counts short more often, one line in seven, so the demo shows shortage
+claims against the app's own cartons — the ones its evidence can dispute — within its first half
+hour; the history's draws are unchanged. Receipts update the PO's received quantities (closing it when everything accepted
 has arrived) and are what ``payments`` later turns into shortage claims.
 """
 
@@ -16,11 +19,15 @@ from vendorsync.sandbox.common import utc_timestamp as iso
 from .core import SimulatorCore
 from .store import loads
 
+HISTORY_SHORT_SHARE = 0.05
+LIVE_SHORT_SHARE = 0.15
+
 
 class Receiving(SimulatorCore):
     def receive(self, day: date) -> int:
-        """The FC receives shipments due by ``day``; ~5% of lines come in 1-2 units short."""
+        """The FC receives shipments due by ``day``; some lines come in 1-2 units short (see above)."""
         count = 0
+        share = LIVE_SHORT_SHARE if self.seeded() else HISTORY_SHORT_SHARE
         with self.store.tx() as db:
             due = db.execute(
                 "SELECT * FROM shipments WHERE received_at IS NULL AND receive_on <= ? ORDER BY receive_on, id",
@@ -32,7 +39,7 @@ class Receiving(SimulatorCore):
                 )
                 rng = random.Random(f"receipt-{shipment['id']}")
                 for entry in loads(shipment["body"])["_lines"]:
-                    short = min(entry["units"], rng.randint(1, 2)) if rng.random() < 0.05 else 0
+                    short = min(entry["units"], rng.randint(1, 2)) if rng.random() < share else 0
                     received = entry["units"] - short
                     db.execute(
                         "INSERT INTO receipts VALUES (?, ?, ?, ?, ?, ?, NULL)",
