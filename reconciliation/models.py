@@ -563,5 +563,6 @@ from reconciliation.posting_models import (  # noqa: E402, F401
     PostingStyle,
     RecordType,
 )
+
 # Shortage-claim evidence (issue 10 item 4) lives in its own module.
 from reconciliation.shortage_models import ShortageClaim, ShortageVerdict  # noqa: E402, F401
