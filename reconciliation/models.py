@@ -499,3 +499,15 @@ class MatchAllocation(models.Model):
     @property
     def consumed(self) -> Decimal:
         return self.amount + self.discount + self.write_off
+
+
+# Disputes and their recoveries (issue 12) live in their own module, registered with this app here.
+from reconciliation.close_models import (  # noqa: E402, F401
+    DECIDED_STATUSES,
+    Dispute,
+    DisputeKind,
+    DisputeLine,
+    DisputeRecovery,
+    DisputeStatus,
+    RecoverySource,
+)

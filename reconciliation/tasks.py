@@ -43,7 +43,11 @@ def automatch_remittance(remittance_id: int) -> str:
     if remittance is None:
         return "nothing to do"
     run = remittance_automatch(remittances=[remittance])
-    return f"{run.auto} auto, {run.suggested} suggested, {run.unmatched} unmatched"
+    # A new payment may pay back a disputed claim (issue 12): look after every import's matching.
+    from reconciliation.disputes.services import dispute_recoveries_match
+
+    recovered = dispute_recoveries_match()
+    return f"{run.auto} auto, {run.suggested} suggested, {run.unmatched} unmatched, {recovered} recovered"
 
 
 def queue_automatch(batch: ImportBatch) -> None:

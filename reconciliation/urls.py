@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reconciliation import views, workbench_views
+from reconciliation.disputes import views as dispute_views
 
 app_name = "reconciliation"
 urlpatterns = [
@@ -23,6 +24,11 @@ urlpatterns = [
     path("matches/<uuid:public_id>/undo/", workbench_views.match_undo, name="match_undo"),
     path("matches/<uuid:public_id>/write-off/", workbench_views.match_write_off, name="match_write_off"),
     path("deductions/", views.deductions, name="deductions"),
+    path("disputes/", dispute_views.dispute_list, name="disputes"),
+    path("disputes/open/", dispute_views.dispute_open, name="dispute_open"),
+    path("disputes/recoveries/", dispute_views.dispute_match, name="dispute_match"),
+    path("disputes/<uuid:public_id>/", dispute_views.dispute_detail, name="dispute_detail"),
+    path("disputes/<uuid:public_id>/update/", dispute_views.dispute_update, name="dispute_update"),
     path("imports/", views.imports, name="imports"),
     path("imports/<uuid:public_id>/", views.import_detail, name="import_detail"),
     path("mappings/", views.mappings, name="mappings"),
