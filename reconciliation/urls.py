@@ -2,6 +2,7 @@ from django.urls import path
 
 from reconciliation import views, workbench_views
 from reconciliation.disputes import views as dispute_views
+from reconciliation.profitability import views as profitability_views
 
 app_name = "reconciliation"
 urlpatterns = [
@@ -29,6 +30,8 @@ urlpatterns = [
     path("disputes/recoveries/", dispute_views.dispute_match, name="dispute_match"),
     path("disputes/<uuid:public_id>/", dispute_views.dispute_detail, name="dispute_detail"),
     path("disputes/<uuid:public_id>/update/", dispute_views.dispute_update, name="dispute_update"),
+    path("profitability/", profitability_views.profitability_page, name="profitability"),
+    path("profitability/lines/", profitability_views.profitability_lines, name="profitability_lines"),
     path("imports/", views.imports, name="imports"),
     path("imports/<uuid:public_id>/", views.import_detail, name="import_detail"),
     path("mappings/", views.mappings, name="mappings"),
