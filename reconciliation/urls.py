@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reconciliation import views, workbench_views
+from reconciliation.analytics import views as analytics_views
 from reconciliation.disputes import views as dispute_views
 from reconciliation.profitability import views as profitability_views
 
@@ -30,6 +31,7 @@ urlpatterns = [
     path("disputes/recoveries/", dispute_views.dispute_match, name="dispute_match"),
     path("disputes/<uuid:public_id>/", dispute_views.dispute_detail, name="dispute_detail"),
     path("disputes/<uuid:public_id>/update/", dispute_views.dispute_update, name="dispute_update"),
+    path("analytics/", analytics_views.analytics_page, name="analytics"),
     path("profitability/", profitability_views.profitability_page, name="profitability"),
     path("profitability/lines/", profitability_views.profitability_lines, name="profitability_lines"),
     path("imports/", views.imports, name="imports"),
