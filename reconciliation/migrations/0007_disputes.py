@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reconciliation', '0004_matching'),
+        ('reconciliation', '0005_posting'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
