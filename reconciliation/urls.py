@@ -2,6 +2,7 @@ from django.urls import path
 
 from reconciliation import views, workbench_views
 from reconciliation.analytics import views as analytics_views
+from reconciliation.close import views as close_views
 from reconciliation.disputes import views as dispute_views
 from reconciliation.profitability import views as profitability_views
 
@@ -31,6 +32,9 @@ urlpatterns = [
     path("disputes/recoveries/", dispute_views.dispute_match, name="dispute_match"),
     path("disputes/<uuid:public_id>/", dispute_views.dispute_detail, name="dispute_detail"),
     path("disputes/<uuid:public_id>/update/", dispute_views.dispute_update, name="dispute_update"),
+    path("close/", close_views.close_index, name="close_index"),
+    path("close/<uuid:public_id>/", close_views.close_page, name="close"),
+    path("close/<uuid:public_id>/lock/", close_views.close_lock, name="close_lock"),
     path("analytics/", analytics_views.analytics_page, name="analytics"),
     path("profitability/", profitability_views.profitability_page, name="profitability"),
     path("profitability/lines/", profitability_views.profitability_lines, name="profitability_lines"),
