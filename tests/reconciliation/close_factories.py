@@ -73,3 +73,62 @@ def make_invoice(number: str, when: date, *lines: L, fc: str = "ABE2") -> Invoic
         ]
     )
     return invoice
+
+
+def year_of_data(*, invoices_per_month: int = 30, asins: int = 40, year: int = 2026) -> None:
+    """Twelve months of invoices (three lines each over ``asins`` products) and weekly payments that
+    pay them net of shortage and price claims, reversals, co-op and chargebacks — written in bulk."""
+    from reconciliation.models import ImportBatch, LineStatus, LineType, Remittance, RemittanceLine
+
+    batch = ImportBatch.objects.create(name="year", door="command", checksum="year", status="imported")
+    for month in range(1, 13):
+        numbers = []
+        for i in range(invoices_per_month):
+            number = f"Y{month:02d}-{i:04d}"
+            make_invoice(
+                number,
+                date(year, month, 1 + i % 27),
+                L(f"B{(i * 3) % asins:03d}", 10, "4.25", received=9 if i % 5 == 0 else None),
+                L(f"B{(i * 3 + 1) % asins:03d}", 5, "7.10", po_cost="7.00" if i % 7 == 0 else None),
+                L(f"B{(i * 3 + 2) % asins:03d}", 2, "19.99"),
+                fc=("ABE2", "PHX6", "ONT8")[i % 3],
+            )
+            numbers.append(number)
+        for week in range(4):
+            rows = []
+            for number in numbers[week::4]:
+                rows.append((number, Decimal("113.48"), LineType.INVOICE, ""))
+                if number.endswith(("0", "5")):
+                    rows.append((f"{number}SC", Decimal("-4.25"), LineType.SHORTAGE, number))
+                    rows.append((f"{number}SCR", Decimal("4.25"), LineType.SHORTAGE_REVERSAL, number))
+                if number.endswith("7"):
+                    rows.append((f"{number}PC", Decimal("-0.50"), LineType.PRICE_CLAIM, number))
+            rows.append((f"{month}{week}VCBSINV", Decimal("-25.00"), LineType.CHARGEBACK, ""))
+            rows.append((f"{month}{week}-COOP", Decimal("-30.00"), LineType.COOP, ""))
+            total = sum((r[1] for r in rows), Decimal(0))
+            remittance = Remittance.objects.create(
+                payment_number=f"PAY{month:02d}{week}",
+                payment_date=date(year, month, 7 * week + 5),
+                amount=total,
+                source="csv",
+                batch=batch,
+                file_checksum=f"y{month}{week}",
+                line_count=len(rows),
+                lines_total=total,
+            )
+            RemittanceLine.objects.bulk_create(
+                [
+                    RemittanceLine(
+                        remittance=remittance,
+                        sequence=seq,
+                        document_number=doc,
+                        amount_paid=amount,
+                        invoice_amount=amount,
+                        line_type=kind,
+                        base_invoice_number=base,
+                        status=LineStatus.OK if kind == LineType.INVOICE else LineStatus.CODED,
+                        match_status="matched",
+                    )
+                    for seq, (doc, amount, kind, base) in enumerate(rows, 1)
+                ]
+            )
