@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -52,9 +53,21 @@ def _require(actor: Any) -> None:
         raise PermissionDenied("Your role cannot dispute claims.")
 
 
-def disputable_case_key(line: RemittanceLine) -> str:
-    """The dedupe key of the ``disputable_shortage`` case the shortage evidence raises for a line."""
-    return f"disputable_shortage:{line.pk}"
+def disputable_case_keys(lines: Sequence[RemittanceLine]) -> list[str]:
+    """Dedupe keys of the ``disputable_shortage`` cases the shortage evidence raised for ``lines``.
+
+    The evidence (helper s, issue 10 item 4: ``ShortageClaim``, one per claim line) keys its case
+    ``disputable_shortage:<ShortageClaim public_id>``. Looked up by name so disputes work (and
+    resolve nothing) where the evidence is not installed.
+    """
+    try:
+        claims = apps.get_model("reconciliation", "ShortageClaim")
+    except LookupError:
+        return []
+    return [
+        f"disputable_shortage:{public_id}"
+        for public_id in claims.objects.filter(line__in=list(lines)).values_list("public_id", flat=True)
+    ]
 
 
 def _line_label(line: RemittanceLine) -> str:
@@ -118,7 +131,7 @@ def dispute_open(
             "lines": [line.document_number for line in locked],
         },
     )
-    keys = [disputable_case_key(line) for line in locked]
+    keys = disputable_case_keys(locked)
     for case in ExceptionCase.objects.open().filter(
         kind=ExceptionKind.DISPUTABLE_SHORTAGE, dedupe_key__in=keys
     ):

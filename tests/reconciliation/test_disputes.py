@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -145,17 +146,44 @@ def test_finance_records_the_outcome_and_the_win_rate_counts_it(claims, personas
         services.dispute_update(dispute=won, user=personas["finance"], status="maybe")
 
 
+def _has_shortage_evidence() -> bool:
+    try:
+        apps.get_model("reconciliation", "ShortageClaim")
+    except LookupError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_shortage_evidence(), reason="needs the shortage evidence (helper s) merged")
 def test_opening_a_dispute_resolves_the_lines_disputable_shortage_case(claims, personas):
     line = claims["INV-1SC"]
-    case, _ = core.exception_raise(
-        kind=ExceptionKind.DISPUTABLE_SHORTAGE,
-        dedupe_key=services.disputable_case_key(line),
-        message="Our ASN shows 10 shipped, Amazon claims 9 received",
+    claim = apps.get_model("reconciliation", "ShortageClaim").objects.create(
+        line=line,
+        verdict="disputable",
+        reason="Our accepted ASN shows 10 shipped; Amazon claims 9 received.",
+        fingerprint="test",
+        claimed_amount=D("9.00"),
+        amount_at_risk=D("9.00"),
     )
+    case, _ = core.exception_raise(
+        kind=ExceptionKind.DISPUTABLE_SHORTAGE, dedupe_key=claim.case_key, message="Disputable: INV-1SC"
+    )
+    other, _ = core.exception_raise(
+        kind=ExceptionKind.DISPUTABLE_SHORTAGE,
+        dedupe_key="disputable_shortage:other",
+        message="Another claim",
+    )
+    assert services.disputable_case_keys([line]) == [claim.case_key]
     services.dispute_open(lines=[line], user=personas["finance"])
     case.refresh_from_db()
     assert case.status == "resolved" and case.auto_resolved
-    assert not ExceptionCase.objects.open().exists()
+    assert list(ExceptionCase.objects.open()) == [other]
+
+
+def test_without_the_evidence_installed_no_case_key_is_guessed(claims):
+    if _has_shortage_evidence():
+        pytest.skip("the evidence is installed")
+    assert services.disputable_case_keys([claims["INV-1SC"]]) == []
 
 
 def test_the_page_opens_a_dispute_from_chosen_lines(claims, personas, django_assert_max_num_queries):
