@@ -44,8 +44,10 @@ def automatch_remittance(remittance_id: int) -> str:
         return "nothing to do"
     run = remittance_automatch(remittances=[remittance])
     # A new payment may pay back a disputed claim (issue 12): look after every import's matching.
+    from reconciliation.disputes.demo import demo_disputes
     from reconciliation.disputes.services import dispute_recoveries_match
 
+    demo_disputes()  # sandbox only: the demo's disputes on the oldest claims
     recovered = dispute_recoveries_match()
     return f"{run.auto} auto, {run.suggested} suggested, {run.unmatched} unmatched, {recovered} recovered"
 
