@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from reconciliation import views, workbench_views
 from reconciliation.analytics import views as analytics_views
@@ -46,4 +46,5 @@ urlpatterns = [
     path("rules/<uuid:public_id>/toggle/", views.rule_toggle, name="rule_toggle"),
     path("rules/headers/", views.header_mapping_save, name="header_mapping_save"),
     path("rules/headers/<int:pk>/delete/", views.header_mapping_delete, name="header_mapping_delete"),
+    path("postings/", include("reconciliation.posting.urls")),
 ]
