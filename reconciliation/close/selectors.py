@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from reconciliation.close_models import Dispute, DisputeStatus
 from reconciliation.models import (
@@ -41,14 +41,6 @@ OPEN_DISPUTE_STATUSES = (DisputeStatus.OPEN, DisputeStatus.PARTIALLY_WON)
 
 def _cents(value: Decimal | None) -> Decimal:
     return (value or ZERO).quantize(CENT)
-
-
-def _url(name: str, *args: object) -> str:
-    """A link to another feature's page (posting pages arrive with issue 11's views)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 @dataclass(frozen=True)
@@ -200,7 +192,7 @@ def close_blockers(span: Span, period: AccountingPeriod | None = None) -> list[B
             Blocker(
                 "awaiting_approval",
                 f"Batch {batch.number} awaits approval",
-                _url("reconciliation:posting_batch_detail", batch.public_id),
+                batch.get_absolute_url(),
                 1,
                 batch.payment_total,
             )
@@ -213,7 +205,7 @@ def close_blockers(span: Span, period: AccountingPeriod | None = None) -> list[B
             Blocker(
                 "failed_posting",
                 f"Batch {batch.number}: postings failed in NetSuite",
-                _url("reconciliation:posting_batch_detail", batch.public_id),
+                batch.get_absolute_url(),
                 1,
                 batch.payment_total,
             )

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from reconciliation.close.selectors import close_blockers
+from reconciliation.posting.periods import period_lock
 from reconciliation.posting_models import AccountingPeriod
 from reconciliation.reporting import Span
 from vendorsync.services import audit_record
@@ -26,8 +27,6 @@ def period_span(period: AccountingPeriod) -> Span:
 @transaction.atomic
 def close_lock(*, period: AccountingPeriod, user: Any, reason: str = "") -> AccountingPeriod:
     """Lock ``period``; refused while items are outstanding unless ``reason`` says why."""
-    from reconciliation.posting.periods import period_lock
-
     reason = reason.strip()
     blockers = close_blockers(period_span(period), period)
     if blockers and not reason:

@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 from reconciliation.close import services
 from reconciliation.close.selectors import close_report
 from reconciliation.close.workbook import close_workbook
+from reconciliation.posting.periods import may_lock_periods
 from reconciliation.posting_models import AccountingPeriod
 from reconciliation.reporting import latest_activity
 from vendorsync.access import require_perm
 from vendorsync.exports import XLSX_CONTENT_TYPE
-from vendorsync.roles import perm
 
 PERIODS_SHOWN = 24
 
@@ -45,13 +45,13 @@ def close_page(request: HttpRequest, public_id: str) -> HttpResponse:
             "report": report,
             "period": period,
             "periods": AccountingPeriod.objects.all()[:PERIODS_SHOWN],
-            "can_lock": any(request.user.has_perm(perm(p)) for p in ("prepare_postings", "approve_postings")),
+            "can_lock": may_lock_periods(request.user),
         },
     )
 
 
 @require_POST
-@require_perm("prepare_postings", "approve_postings")
+@require_perm("approve_postings")
 def close_lock(request: HttpRequest, public_id: str) -> HttpResponse:
     period = get_object_or_404(AccountingPeriod, public_id=public_id)
     try:

@@ -108,7 +108,7 @@ def test_the_list_names_exactly_what_is_outstanding(november, personas, kinds):
         make_outstanding(kind, personas, november)
     blockers = close_blockers(period_span(november), november)
     assert {b.kind for b in blockers} == set(kinds), [b.message for b in blockers]
-    assert all(b.url for b in blockers if b.kind not in ("awaiting_approval", "failed_posting"))
+    assert all(b.url for b in blockers)
 
 
 def test_another_periods_items_do_not_hold_this_one(november, personas):
