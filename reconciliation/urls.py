@@ -32,6 +32,9 @@ urlpatterns = [
     path("disputes/recoveries/", dispute_views.dispute_match, name="dispute_match"),
     path("disputes/<uuid:public_id>/", dispute_views.dispute_detail, name="dispute_detail"),
     path("disputes/<uuid:public_id>/update/", dispute_views.dispute_update, name="dispute_update"),
+    path(
+        "disputes/<uuid:public_id>/recovery/", dispute_views.dispute_recovery_add, name="dispute_recovery_add"
+    ),
     path("close/", close_views.close_index, name="close_index"),
     path("close/<uuid:public_id>/", close_views.close_page, name="close"),
     path("close/<uuid:public_id>/lock/", close_views.close_lock, name="close_lock"),

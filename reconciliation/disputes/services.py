@@ -157,9 +157,7 @@ def dispute_update(
     if status is not None:
         if status not in DisputeStatus.values:
             raise ValidationError(f"Status {status!r} is not one of {', '.join(DisputeStatus.values)}.")
-        if status == DisputeStatus.WON and locked.recovered_amount < locked.disputed_amount:
-            # Allowed (Amazon may have agreed before paying), but the figure says what came back.
-            pass
+        # "Won" before the money arrives is allowed (Amazon agreed); the figures say what came back.
         locked.status = status
         locked.decided_at = None if status == DisputeStatus.OPEN else timezone.now()
     if reference is not None:

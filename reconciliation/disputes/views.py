@@ -141,3 +141,28 @@ def dispute_match(request: HttpRequest) -> HttpResponse:
     found = services.dispute_recoveries_match()
     messages.success(request, f"{found} recovery line(s) found." if found else "No new recovery lines.")
     return redirect("reconciliation:disputes")
+
+
+@require_POST
+@require_perm("prepare_postings")
+def dispute_recovery_add(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Record by hand a later line that pays a disputed claim back (its numbers do not tie)."""
+    dispute = get_object_or_404(Dispute, public_id=public_id)
+    claim = get_object_or_404(DisputeLine, dispute=dispute, pk=request.POST.get("claim") or 0)
+    payment = request.POST.get("payment_number", "").strip()
+    document = request.POST.get("document_number", "").strip()
+    line = (
+        RemittanceLine.objects.select_related("remittance")
+        .filter(remittance__payment_number=payment, document_number=document)
+        .exclude(remittance__status="superseded")
+        .first()
+    )
+    if line is None:
+        messages.error(request, f"Payment {payment or '?'} has no line {document or '?'}.")
+        return redirect(dispute.get_absolute_url())
+    try:
+        services.dispute_recovery_record(dispute_line=claim, line=line, user=request.user)
+        messages.success(request, f"{document} ({line.amount_paid}) recorded as a recovery.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(dispute.get_absolute_url())

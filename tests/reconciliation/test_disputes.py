@@ -213,3 +213,26 @@ def test_ops_cannot_see_or_open_disputes(claims, personas):
     assert response.status_code == 403
     assert not Dispute.objects.exists()
     assert RemittanceLine.objects.filter(document_number="INV-1SC").exists()
+
+
+def test_a_recovery_whose_numbers_do_not_tie_is_recorded_by_hand(claims, personas):
+    dispute = services.dispute_open(lines=[claims["INV-2SC"]], user=personas["finance"])
+    later("P305", "10/30/2026", ("ADJ-99812", "3.00"))  # Amazon repaid it under its own reference
+    assert services.dispute_recoveries_match() == 0
+    client = Client()
+    client.force_login(personas["finance"])
+    claim = dispute.lines.get()
+    url = reverse("reconciliation:dispute_recovery_add", args=[dispute.public_id])
+    missing = client.post(
+        url, {"claim": claim.pk, "payment_number": "P305", "document_number": "NOPE"}, follow=True
+    )
+    assert b"Payment P305 has no line NOPE" in missing.content
+    client.post(url, {"claim": claim.pk, "payment_number": "P305", "document_number": "ADJ-99812"})
+    dispute.refresh_from_db()
+    assert dispute.status == DisputeStatus.WON and dispute.recovered_amount == D("3.00")
+    assert DisputeRecovery.objects.get().source == "manual"
+    twice = client.post(
+        url, {"claim": claim.pk, "payment_number": "P305", "document_number": "ADJ-99812"}, follow=True
+    )
+    assert b"already pays back a disputed claim" in twice.content
+    assert AuditEvent.objects.filter(action="dispute.recovery_recorded").count() == 1
