@@ -20,41 +20,37 @@ class Bar:
     url: str
 
 
-def bar_chart(
-    bars: list[Bar], *, title: str, width: int = 560, row: int = 22, label_width: int = 180
-) -> SafeString:
-    """Horizontal bars scaled to the largest absolute value; negative values (recoveries) in another
-    colour. An empty chart says so."""
+def bar_chart(bars: list[Bar], *, title: str, width: int = 560, row: int = 36) -> SafeString:
+    """Horizontal bars scaled to the largest absolute value, each under its label; negative values
+    (recoveries) in another colour. An empty chart says so."""
     if not bars:
         return format_html('<p class="empty">{}: nothing in this period.</p>', title)
     top = max((abs(b.value) for b in bars), default=Decimal(0)) or Decimal(1)
-    room = width - label_width - 90
+    room = width - 90  # what is left after the value written after the bar
     height = row * len(bars) + 4
     parts = []
     for i, bar in enumerate(bars):
-        y = i * row + 2
+        y = i * row
         length = max(int(abs(bar.value) / top * room), 1)
         parts.append(
             (
                 bar.url,
                 f"{bar.label}: {bar.value}",
-                label_width - 6,
-                y + row * 0.7,
-                bar.label[:28],
+                y + 13,
+                bar.label[:70],
                 "bar negative" if bar.value < 0 else "bar",
-                label_width,
-                y + 3,
+                y + 17,
                 length,
-                row - 6,
-                label_width + length + 6,
-                y + row * 0.7,
+                row - 21,
+                length + 6,
+                y + 28,
                 bar.value,
             )
         )
     body = format_html_join(
         "",
-        '<a href="{}"><title>{}</title><text x="{}" y="{}" text-anchor="end" class="chart-label">{}</text>'
-        '<rect class="{}" x="{}" y="{}" width="{}" height="{}"></rect>'
+        '<a href="{}"><title>{}</title><text x="0" y="{}" class="chart-label">{}</text>'
+        '<rect class="{}" x="0" y="{}" width="{}" height="{}"></rect>'
         '<text x="{}" y="{}" class="chart-value">{}</text></a>',
         parts,
     )
