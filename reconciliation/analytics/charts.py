@@ -55,7 +55,7 @@ def bar_chart(bars: list[Bar], *, title: str, width: int = 560, row: int = 36) -
         parts,
     )
     return format_html(
-        '<svg class="chart" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}" '
+        '<svg class="hbars" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" height="{}" '
         'xmlns="http://www.w3.org/2000/svg">{}</svg>',
         title,
         width,
