@@ -46,10 +46,14 @@ def automatch_remittance(remittance_id: int) -> str:
     # A new payment may pay back a disputed claim (issue 12): look after every import's matching.
     from reconciliation.disputes.demo import demo_disputes
     from reconciliation.disputes.services import dispute_recoveries_match
+    from reconciliation.posting.demo import demo_batches
 
     demo_disputes()  # sandbox only: the demo's disputes on the oldest claims
     recovered = dispute_recoveries_match()
-    return f"{run.auto} auto, {run.suggested} suggested, {run.unmatched} unmatched, {recovered} recovered"
+    demo = demo_batches()  # sandbox only: batches for the demo's finance and approver to act on
+    return f"{run.auto} auto, {run.suggested} suggested, {run.unmatched} unmatched, {recovered} recovered" + (
+        f"; demo batches {', '.join(demo)}" if demo else ""
+    )
 
 
 def queue_automatch(batch: ImportBatch) -> None:

@@ -23,6 +23,27 @@ MATRIX = {
         "admin": ALLOW,
         "outsider": DENY,
     },
+    "reconciliation:posting_batches": {
+        "finance": ALLOW,
+        "approver": ALLOW,
+        "ops": DENY,
+        "admin": ALLOW,
+        "outsider": DENY,
+    },
+    "reconciliation:posting_candidates": {
+        "finance": ALLOW,
+        "approver": ALLOW,
+        "ops": DENY,
+        "admin": ALLOW,
+        "outsider": DENY,
+    },
+    "reconciliation:posting_periods": {
+        "finance": ALLOW,
+        "approver": ALLOW,
+        "ops": DENY,
+        "admin": ALLOW,
+        "outsider": DENY,
+    },
     # Issue 12: finance's analysis pages (the reconciliation roles; ops never sees money pages).
     "reconciliation:disputes": {
         "finance": ALLOW,

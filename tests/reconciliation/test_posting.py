@@ -384,6 +384,7 @@ def test_building_several_remittances_at_once_from_the_candidates_list(reconcile
     finance = client_for(personas["finance"])
     listing = finance.get(reverse("reconciliation:posting_candidates")).content.decode()
     assert "P300" in listing and "P500" in listing
+    assert f'name="remittances" value="{reconciled.public_id}"' in listing  # the form's checkboxes
     finance.post(
         reverse("reconciliation:posting_build"), {"remittances": [reconciled.public_id, other.public_id]}
     )
@@ -429,12 +430,61 @@ def test_the_postings_list_filters_and_keeps_a_bounded_number_of_queries(
     assert export.status_code == 200
 
 
-def test_the_batch_page_keeps_a_bounded_number_of_queries(
+def _page_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context)
+
+
+def test_the_batch_page_costs_the_same_few_queries_for_5_or_45_records(
     reconciled, personas, django_assert_max_num_queries
 ):
+    client = client_for(personas["approver"])
+    small = services.batch_build(remittances=[reconciled], user=personas["finance"])
+    client.get(small.get_absolute_url())  # warm the session and permission caches
+    invoice("INV-9", "1000.00", "509")
+    rows = ["P600,11/30/2026,600.00,USD,INV-9,11/01/2026,Invoice payment,1000.00,0.00,1000.00"]
+    rows += [
+        f"P600,11/30/2026,600.00,USD,{n}VCBSINV,11/30/2026,Chargeback,(10.00),0.00,(10.00)" for n in range(40)
+    ]
+    run(csv_bytes(*rows))
+    large_remittance = Remittance.objects.get(payment_number="P600")
+    ms.remittance_automatch(remittances=[large_remittance])
+    large = services.batch_build(remittances=[large_remittance], user=personas["finance"])
+    assert large.entries.count() == 41
+    with django_assert_max_num_queries(25):
+        small_count = _page_queries(client, small.get_absolute_url())
+    assert _page_queries(client, large.get_absolute_url()) == small_count
+
+
+def test_the_pages_refuse_whoever_may_not_act(reconciled, personas, django_user_model):
     batch = services.batch_build(remittances=[reconciled], user=personas["finance"])
-    client = client_for(personas["finance"])
-    client.get(batch.get_absolute_url())  # warm the session / permission caches
-    with django_assert_max_num_queries(30):
-        response = client.get(batch.get_absolute_url())
-    assert response.status_code == 200
+    services.batch_submit(batch=batch, user=personas["finance"])
+    approve = reverse("reconciliation:posting_batch_approve", args=[batch.public_id])
+    assert client_for(personas["finance"]).post(approve).status_code == 403
+    assert client_for(personas["admin"]).post(approve).status_code == 403
+    assert client_for(personas["ops"]).get(batch.get_absolute_url()).status_code == 403
+    assert client_for(personas["admin"]).get(batch.get_absolute_url()).status_code == 200  # reads only
+    root = django_user_model.objects.create_superuser("root", password="correct-horse-battery")
+    response = client_for(root).post(approve, {"version": "1"}, follow=True)
+    assert "Only a finance approver may approve" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == "pending_approval" and batch.approved_by is None
+
+
+def test_postings_and_periods_are_in_the_reconciliation_navigation(personas):
+    html = client_for(personas["finance"]).get(reverse("reconciliation:remittances")).content.decode()
+    assert f'href="{reverse("reconciliation:posting_batches")}"' in html
+    assert f'href="{reverse("reconciliation:posting_periods")}"' in html
+
+
+def test_many_unmatched_lines_are_named_twenty_at_a_time(items, november, personas):
+    rows = [f"P700,11/30/2026,25.00,USD,ZZ-{n},11/01/2026,Invoice payment,1.00,0.00,1.00" for n in range(25)]
+    run(csv_bytes(*rows))
+    remittance = Remittance.objects.get(payment_number="P700")
+    batch = services.batch_build(remittances=[remittance], user=personas["finance"])
+    unmatched = [b.message for b in services.batch_blockers(batch) if b.code == "unmatched"]
+    assert len(unmatched) == 21 and unmatched[-1] == "… and 5 more unmatched lines."
