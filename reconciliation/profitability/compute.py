@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
+from functools import lru_cache
+from uuid import UUID
 
 from django.urls import reverse
 
@@ -159,6 +161,19 @@ def _invoice_lines(
     )
 
 
+_PLACEHOLDER = UUID(int=0)
+
+
+@lru_cache(maxsize=8)
+def _url_pattern(name: str) -> str:
+    return reverse(name, args=[_PLACEHOLDER])
+
+
+def _url(name: str, public_id: UUID) -> str:
+    """``reverse`` once per page name, not once per line (a year has tens of thousands of lines)."""
+    return _url_pattern(name).replace(str(_PLACEHOLDER), str(public_id))
+
+
 def _product(row: tuple) -> str:
     return row[7] or row[8] or "(no ASIN)"
 
@@ -200,7 +215,7 @@ def profitability(start: date, end: date) -> Report:
                     number,
                     "invoice",
                     "",
-                    reverse("orders:invoice_detail", args=[public_id]),
+                    _url("orders:invoice_detail", public_id),
                     total,
                     amount,
                     f"{ln[4]} × {ln[5].normalize():f}",
@@ -248,7 +263,7 @@ def profitability(start: date, end: date) -> Report:
         basis_label = "invoiced revenue (nothing received in the period)"
 
     for line_type, document, base, amount_paid, discount, sequence, payment, payment_id in lines:
-        url = reverse("reconciliation:remittance_detail", args=[payment_id]) + f"#line-{sequence}"
+        url = _url("reconciliation:remittance_detail", payment_id) + f"#line-{sequence}"
         if line_type == LineType.INVOICE:  # the terms discount taken on an invoice payment
             figure, size, invoice, weigh = "discounts", discount, document, "amount"
         elif line_type in PRORATA_TYPES:
