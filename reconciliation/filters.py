@@ -87,6 +87,7 @@ class DeductionFilter(django_filters.FilterSet):
     end = django_filters.DateFilter(field_name="remittance__payment_date", lookup_expr="lte", label="Paid to")
     fc = django_filters.CharFilter(method="by_fc", label="FC of the invoice")
     reason = django_filters.CharFilter(field_name="description", lookup_expr="exact", label="Reason")
+    gl = django_filters.CharFilter(method="by_gl", label="GL account number")
 
     class Meta:
         model = RemittanceLine
@@ -109,6 +110,12 @@ class DeductionFilter(django_filters.FilterSet):
         except ValueError:
             return queryset.none()
         return queryset.filter(remittance__payment_date__year=year, remittance__payment_date__month=month)
+
+    def by_gl(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Lines coded to GL account number ``value``; ``NONE`` for the lines with no account."""
+        if value == NO_FC:
+            return queryset.filter(gl_account__isnull=True)
+        return queryset.filter(gl_account__number=value)
 
     def by_fc(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Lines whose base invoice (or own number) is one of our invoices shipped to FC ``value``;

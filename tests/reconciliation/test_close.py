@@ -137,6 +137,11 @@ def test_the_page_links_each_item_to_its_fix(november, personas, django_assert_m
     html = page.content.decode()
     assert "Payment P2: 1 line(s) not matched" in html
     assert "/workbench/" in html and "/exceptions/" in html
+    by_account = client.get(
+        reverse("reconciliation:deductions"), {"gl": "4520", "start": "2026-11-01", "end": "2026-11-30"}
+    )
+    assert b"INV-1SC" in by_account.content
+    assert "?gl=4520&amp;start=2026-11-01&amp;end=2026-11-30" in html
 
 
 def test_the_auditors_workbook_has_a_sheet_per_section_with_its_lines(november, personas):
