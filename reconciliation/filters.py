@@ -18,6 +18,7 @@ from reconciliation.models import (
     RemittanceStatus,
 )
 
+NO_FC = "NONE"  # the FC filter's value for deductions that name no invoice of ours
 AGE_BUCKETS = {"0-30": (0, 30), "31-60": (31, 60), "61-90": (61, 90), "90+": (91, None)}
 
 
@@ -78,10 +79,53 @@ class DeductionFilter(django_filters.FilterSet):
     )
     min_amount = django_filters.NumberFilter(method="by_min", label="Amount at least")
     max_amount = django_filters.NumberFilter(method="by_max", label="Amount at most")
+    # The analytics page's links (issue 12): a payment month or dates, an FC, a reason.
+    month = django_filters.CharFilter(method="by_month", label="Paid in month (YYYY-MM)")
+    start = django_filters.DateFilter(
+        field_name="remittance__payment_date", lookup_expr="gte", label="Paid from"
+    )
+    end = django_filters.DateFilter(field_name="remittance__payment_date", lookup_expr="lte", label="Paid to")
+    fc = django_filters.CharFilter(method="by_fc", label="FC of the invoice")
+    reason = django_filters.CharFilter(field_name="description", lookup_expr="exact", label="Reason")
+    gl = django_filters.CharFilter(method="by_gl", label="GL account number")
 
     class Meta:
         model = RemittanceLine
-        fields = ("line_type", "status", "age", "min_amount", "max_amount")
+        fields = (
+            "line_type",
+            "status",
+            "age",
+            "min_amount",
+            "max_amount",
+            "month",
+            "start",
+            "end",
+            "fc",
+            "reason",
+        )
+
+    def by_month(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        try:
+            year, month = (int(p) for p in value.split("-"))
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(remittance__payment_date__year=year, remittance__payment_date__month=month)
+
+    def by_gl(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Lines coded to GL account number ``value``; ``NONE`` for the lines with no account."""
+        if value == NO_FC:
+            return queryset.filter(gl_account__isnull=True)
+        return queryset.filter(gl_account__number=value)
+
+    def by_fc(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Lines whose base invoice (or own number) is one of our invoices shipped to FC ``value``;
+        ``NONE`` for the lines that name no invoice of ours."""
+        from orders.models import Invoice
+
+        numbers = Invoice.objects.exclude(number="").values("number")
+        if value == NO_FC:
+            return queryset.exclude(base_invoice_number__in=numbers)
+        return queryset.filter(base_invoice_number__in=numbers.filter(shipment__ship_to=value))
 
     def by_age(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return age_filter(queryset, value)

@@ -548,6 +548,17 @@ class MatchAllocation(models.Model):
         return self.amount + self.discount + self.write_off
 
 
+# Disputes and their recoveries (issue 12) live in their own module, registered with this app here.
+from reconciliation.close_models import (  # noqa: E402, F401
+    DECIDED_STATUSES,
+    Dispute,
+    DisputeKind,
+    DisputeLine,
+    DisputeRecovery,
+    DisputeStatus,
+    RecoverySource,
+)
+
 # Posting (issue 11): periods, batches and their NetSuite records live in their own module.
 from reconciliation.posting_models import (  # noqa: E402, F401
     APPROVED_STATUSES,

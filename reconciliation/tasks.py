@@ -43,12 +43,17 @@ def automatch_remittance(remittance_id: int) -> str:
     if remittance is None:
         return "nothing to do"
     run = remittance_automatch(remittances=[remittance])
+    # A new payment may pay back a disputed claim (issue 12): look after every import's matching.
+    from reconciliation.disputes.demo import demo_disputes
+    from reconciliation.disputes.services import dispute_recoveries_match
     from reconciliation.posting.demo import demo_batches
     from reconciliation.shortage.services import shortage_refresh
 
     shortage_refresh(remittances=[remittance])  # the new claims' verdicts (issue 10 item 4)
+    demo_disputes()  # sandbox only: the demo's disputes on the oldest claims
+    recovered = dispute_recoveries_match()
     demo = demo_batches()  # sandbox only: batches for the demo's finance and approver to act on
-    return f"{run.auto} auto, {run.suggested} suggested, {run.unmatched} unmatched" + (
+    return f"{run.auto} auto, {run.suggested} suggested, {run.unmatched} unmatched, {recovered} recovered" + (
         f"; demo batches {', '.join(demo)}" if demo else ""
     )
 

@@ -1,6 +1,10 @@
 from django.urls import include, path
 
 from reconciliation import views, workbench_views
+from reconciliation.analytics import views as analytics_views
+from reconciliation.close import views as close_views
+from reconciliation.disputes import views as dispute_views
+from reconciliation.profitability import views as profitability_views
 from reconciliation.shortage import views as shortage_views
 
 app_name = "reconciliation"
@@ -32,6 +36,20 @@ urlpatterns = [
     path("shortages/", shortage_views.shortages, name="shortages"),
     path("shortages/pack/", shortage_views.pack, name="shortage_pack"),
     path("shortages/<uuid:public_id>/", shortage_views.shortage_detail, name="shortage_detail"),
+    path("disputes/", dispute_views.dispute_list, name="disputes"),
+    path("disputes/open/", dispute_views.dispute_open, name="dispute_open"),
+    path("disputes/recoveries/", dispute_views.dispute_match, name="dispute_match"),
+    path("disputes/<uuid:public_id>/", dispute_views.dispute_detail, name="dispute_detail"),
+    path("disputes/<uuid:public_id>/update/", dispute_views.dispute_update, name="dispute_update"),
+    path(
+        "disputes/<uuid:public_id>/recovery/", dispute_views.dispute_recovery_add, name="dispute_recovery_add"
+    ),
+    path("close/", close_views.close_index, name="close_index"),
+    path("close/<uuid:public_id>/", close_views.close_page, name="close"),
+    path("close/<uuid:public_id>/lock/", close_views.close_lock, name="close_lock"),
+    path("analytics/", analytics_views.analytics_page, name="analytics"),
+    path("profitability/", profitability_views.profitability_page, name="profitability"),
+    path("profitability/lines/", profitability_views.profitability_lines, name="profitability_lines"),
     path("imports/", views.imports, name="imports"),
     path("imports/<uuid:public_id>/", views.import_detail, name="import_detail"),
     path("mappings/", views.mappings, name="mappings"),

@@ -51,6 +51,35 @@ MATRIX = {
         "admin": ALLOW,
         "outsider": DENY,
     },
+    # Issue 12: finance's analysis pages (the reconciliation roles; ops never sees money pages).
+    "reconciliation:disputes": {
+        "finance": ALLOW,
+        "approver": ALLOW,
+        "ops": DENY,
+        "admin": ALLOW,
+        "outsider": DENY,
+    },
+    "reconciliation:profitability": {
+        "finance": ALLOW,
+        "approver": ALLOW,
+        "ops": DENY,
+        "admin": ALLOW,
+        "outsider": DENY,
+    },
+    "reconciliation:analytics": {
+        "finance": ALLOW,
+        "approver": ALLOW,
+        "ops": DENY,
+        "admin": ALLOW,
+        "outsider": DENY,
+    },
+    "reconciliation:close_index": {
+        "finance": ALLOW,
+        "approver": ALLOW,
+        "ops": DENY,
+        "admin": ALLOW,
+        "outsider": DENY,
+    },
     "settings": {"finance": DENY, "approver": DENY, "ops": DENY, "admin": ALLOW, "outsider": DENY},
     "sync_runs": {"finance": ALLOW, "approver": ALLOW, "ops": ALLOW, "admin": ALLOW, "outsider": DENY},
     "audit_log": {"finance": DENY, "approver": ALLOW, "ops": DENY, "admin": ALLOW, "outsider": DENY},
@@ -304,3 +333,16 @@ def test_a_password_reset_by_an_admin_emails_a_link_and_is_audited(
     assert [m.to for m in mailoutbox] == [["appr@example.com"]]
     event = AuditEvent.objects.get(action="user.password_link_sent")
     assert event.actor == personas["admin"] and event.subject_id == target.username
+
+
+def test_the_reconciliation_menu_lists_the_close_and_analysis_pages(personas):
+    client = Client()
+    client.force_login(personas["finance"])
+    html = client.get(reverse("reconciliation:remittances")).content.decode()
+    for page, label in [
+        ("reconciliation:close_index", "Close"),
+        ("reconciliation:analytics", "Analytics"),
+        ("reconciliation:disputes", "Disputes"),
+        ("reconciliation:profitability", "Profitability"),
+    ]:
+        assert f'href="{reverse(page)}"' in html and f">{label}</a>" in html

@@ -24,7 +24,7 @@ def fill_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reconciliation', '0006_shortage'),
+        ('reconciliation', '0007_disputes'),
     ]
 
     operations = [
