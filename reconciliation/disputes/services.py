@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +32,7 @@ from reconciliation.models import (
     RecoverySource,
     RemittanceLine,
     RemittanceStatus,
+    ShortageClaim,
 )
 from vendorsync.models import ExceptionCase, ExceptionKind
 from vendorsync.roles import perm
@@ -54,20 +54,8 @@ def _require(actor: Any) -> None:
 
 
 def disputable_case_keys(lines: Sequence[RemittanceLine]) -> list[str]:
-    """Dedupe keys of the ``disputable_shortage`` cases the shortage evidence raised for ``lines``.
-
-    The evidence (helper s, issue 10 item 4: ``ShortageClaim``, one per claim line) keys its case
-    ``disputable_shortage:<ShortageClaim public_id>``. Looked up by name so disputes work (and
-    resolve nothing) where the evidence is not installed.
-    """
-    try:
-        claims = apps.get_model("reconciliation", "ShortageClaim")
-    except LookupError:
-        return []
-    return [
-        f"disputable_shortage:{public_id}"
-        for public_id in claims.objects.filter(line__in=list(lines)).values_list("public_id", flat=True)
-    ]
+    """Dedupe keys of the ``disputable_shortage`` cases the shortage evidence raised for ``lines``."""
+    return [claim.case_key for claim in ShortageClaim.objects.filter(line__in=list(lines))]
 
 
 def _line_label(line: RemittanceLine) -> str:

@@ -7,14 +7,20 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
 from reconciliation.disputes import selectors, services
 from reconciliation.disputes.tables import line_key
-from reconciliation.models import Dispute, DisputeRecovery, DisputeStatus, Remittance, RemittanceLine
+from reconciliation.models import (
+    Dispute,
+    DisputeRecovery,
+    DisputeStatus,
+    Remittance,
+    RemittanceLine,
+    ShortageClaim,
+)
 from vendorsync import services as core
 from vendorsync.models import AuditEvent, ExceptionCase, ExceptionKind
 
@@ -146,18 +152,9 @@ def test_finance_records_the_outcome_and_the_win_rate_counts_it(claims, personas
         services.dispute_update(dispute=won, user=personas["finance"], status="maybe")
 
 
-def _has_shortage_evidence() -> bool:
-    try:
-        apps.get_model("reconciliation", "ShortageClaim")
-    except LookupError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _has_shortage_evidence(), reason="needs the shortage evidence (helper s) merged")
 def test_opening_a_dispute_resolves_the_lines_disputable_shortage_case(claims, personas):
     line = claims["INV-1SC"]
-    claim = apps.get_model("reconciliation", "ShortageClaim").objects.create(
+    claim = ShortageClaim.objects.create(
         line=line,
         verdict="disputable",
         reason="Our accepted ASN shows 10 shipped; Amazon claims 9 received.",
@@ -178,12 +175,6 @@ def test_opening_a_dispute_resolves_the_lines_disputable_shortage_case(claims, p
     case.refresh_from_db()
     assert case.status == "resolved" and case.auto_resolved
     assert list(ExceptionCase.objects.open()) == [other]
-
-
-def test_without_the_evidence_installed_no_case_key_is_guessed(claims):
-    if _has_shortage_evidence():
-        pytest.skip("the evidence is installed")
-    assert services.disputable_case_keys([claims["INV-1SC"]]) == []
 
 
 def test_the_page_opens_a_dispute_from_chosen_lines(claims, personas, django_assert_max_num_queries):
