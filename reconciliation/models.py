@@ -351,6 +351,10 @@ class GLAccount(models.Model):
     account_type = models.CharField(max_length=40, blank=True)
     active = models.BooleanField(default=True)
     synced_at = models.DateTimeField(default=timezone.now)
+    # The NetSuite other-charge item whose income account is this account (synced with the chart):
+    # a credit memo books to an account only through an item line. Blank = no such item; a batch
+    # in the credit memo style cannot code a deduction to this account (posting blocker).
+    deduction_item_id = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["number"]
@@ -499,3 +503,20 @@ class MatchAllocation(models.Model):
     @property
     def consumed(self) -> Decimal:
         return self.amount + self.discount + self.write_off
+
+
+# Posting (issue 11): periods, batches and their NetSuite records live in their own module.
+from reconciliation.posting_models import (  # noqa: E402, F401
+    APPROVED_STATUSES,
+    LIVE_BATCH_STATUSES,
+    AccountingPeriod,
+    BatchKind,
+    BatchStatus,
+    EntryPurpose,
+    EntryStatus,
+    PeriodSource,
+    PostingBatch,
+    PostingEntry,
+    PostingStyle,
+    RecordType,
+)
