@@ -47,6 +47,9 @@ class Faults(TransportFaults):
     # Only writes time out (reads answer normally): how a gateway timeout on a slow write looks to a
     # client that then looks the record up.
     timeout_writes_only: bool = False
+    # Hold the answer to a write that succeeded for this long (the record is committed first): the
+    # window in which a worker can die after NetSuite accepted a record and before it recorded it.
+    hang_after_write_seconds: float = 0.0
 
 
 def default_store_path() -> Path:
@@ -120,6 +123,9 @@ class NetSuiteApp:
             if method in ("POST", "PUT", "PATCH") and _strict_names(environ):
                 check_field_names(environ.get("PATH_INFO", ""), raw)
             result = self.dispatch(method, environ.get("PATH_INFO", ""), environ, raw, base)
+            is_write = method != "GET" and environ.get("PATH_INFO", "").rstrip("/") != _SUITEQL
+            if self.faults.hang_after_write_seconds and is_write:
+                time.sleep(self.faults.hang_after_write_seconds)
             if self.faults.timeout and not (self.faults.timeout_writes_only and method == "GET"):
                 raise NSError.one(
                     504, "UNEXPECTED_ERROR", "The request timed out before a response was sent."
