@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reconciliation import views, workbench_views
+from reconciliation.posting import delivery_views
 
 app_name = "reconciliation"
 urlpatterns = [
@@ -31,4 +32,8 @@ urlpatterns = [
     path("rules/<uuid:public_id>/toggle/", views.rule_toggle, name="rule_toggle"),
     path("rules/headers/", views.header_mapping_save, name="header_mapping_save"),
     path("rules/headers/<int:pk>/delete/", views.header_mapping_delete, name="header_mapping_delete"),
+    # Posting delivery (issue 11): per-record status, retry, reversal.
+    path("postings/<uuid:public_id>/delivery/", delivery_views.batch_delivery, name="posting_batch_delivery"),
+    path("postings/<uuid:public_id>/retry/", delivery_views.batch_retry, name="posting_batch_retry"),
+    path("postings/<uuid:public_id>/reverse/", delivery_views.batch_reverse, name="posting_batch_reverse"),
 ]
