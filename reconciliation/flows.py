@@ -23,6 +23,7 @@ from django.utils import timezone
 from reconciliation import services
 from reconciliation.importers import api
 from reconciliation.models import DeductionMapping, GLAccount, ImportBatch, ImportDoor, LineType, Remittance
+from reconciliation.posting import periods
 from vendorsync.connections import amazon_client, netsuite_client
 from vendorsync.flows import FlowContext, FlowResult, register_flow
 from vendorsync.models import Team
@@ -32,6 +33,11 @@ AR_QUERY = (
     "SELECT t.id, t.tranid, TO_CHAR(t.trandate, 'YYYY-MM-DD') AS trandate, t.foreigntotal, "
     "t.foreignamountunpaid, t.otherrefnum, BUILTIN.CF(t.status) AS status "
     "FROM transaction t WHERE t.type = 'CustInvc' AND t.entity = {customer} ORDER BY t.id"
+)
+# Other-charge items and the income account each books to: a credit memo codes a deduction to an
+# account through such an item (posting, issue 11).
+DEDUCTION_ITEMS_QUERY = (
+    "SELECT id, incomeaccount FROM item WHERE itemtype = 'OthCharge' AND isinactive = 'F' ORDER BY id"
 )
 FORMAT_PREFERENCE = {".820": 0, ".edi": 0, ".x12": 0, ".csv": 1, ".xlsx": 2}
 
@@ -65,7 +71,8 @@ def gl_accounts_flow(ctx: FlowContext) -> FlowResult:
     query = "SELECT id, acctnumber, acctname, fullname, accttype, isinactive FROM account ORDER BY id"
     with netsuite_client() as client:
         rows = list(client.suiteql(query))
-    counts = services.gl_accounts_sync(rows=rows)
+        items = list(client.suiteql(DEDUCTION_ITEMS_QUERY))
+    counts = services.gl_accounts_sync(rows=rows, items=items)
     if settings.SANDBOX and not DeductionMapping.objects.exists():
         counts["demo_mappings"] = _sandbox_mappings()
     return FlowResult(counts=counts)
@@ -221,3 +228,18 @@ def remittance_files_flow(ctx: FlowContext) -> FlowResult:
         counts[_outcome(batch)] += 1
         partial = partial or batch.status == "refused"
     return FlowResult(counts=counts, partial=partial, error="some files were refused" if partial else "")
+
+
+@register_flow(
+    "periods",
+    label="Accounting periods",
+    description="NetSuite's monthly accounting periods and whether each is closed or A/R-locked.",
+    owner_team=Team.FINANCE,
+    order=115,
+    every_seconds=3600,
+    freshness_seconds=86400,
+)
+def periods_flow(ctx: FlowContext) -> FlowResult:
+    with netsuite_client() as client:
+        rows = list(client.suiteql(periods.PERIODS_QUERY))
+    return FlowResult(counts=periods.periods_sync(rows=rows))

@@ -884,10 +884,21 @@ def mapping_dry_run(*, change: MappingChange, last: int = 20) -> list[Move]:
 # --- Ledger data from NetSuite ------------------------------------------------------------------
 
 
-def gl_accounts_sync(*, rows: list[dict[str, str]], actor: Any = None) -> dict[str, int]:
-    """Upsert GL accounts from SuiteQL rows (id, acctnumber, acctname, accttype, isinactive)."""
+def gl_accounts_sync(
+    *, rows: list[dict[str, str]], items: list[dict[str, str]] | None = None, actor: Any = None
+) -> dict[str, int]:
+    """Upsert GL accounts from SuiteQL rows (id, acctnumber, acctname, accttype, isinactive).
+
+    ``items`` (id, incomeaccount of active other-charge items) give each account the item a credit
+    memo books to it through; the lowest item id wins when several share an account. ``None``
+    leaves the accounts' items as they are.
+    """
     now = timezone.now()
     created = updated = 0
+    item_of: dict[str, str] = {}
+    for item in sorted(items or [], key=lambda row: int(row["id"]), reverse=True):
+        if item.get("incomeaccount"):
+            item_of[str(item["incomeaccount"])] = str(item["id"])
     with transaction.atomic():
         existing = {a.netsuite_id: a for a in GLAccount.objects.all()}
         for row in rows:
@@ -897,6 +908,8 @@ def gl_accounts_sync(*, rows: list[dict[str, str]], actor: Any = None) -> dict[s
                 "account_type": row.get("accttype") or "",
                 "active": (row.get("isinactive") or "F") != "T",
             }
+            if items is not None:
+                values["deduction_item_id"] = item_of.get(str(row["id"]), "")
             account = existing.get(str(row["id"]))
             if account is None:
                 GLAccount.objects.create(netsuite_id=str(row["id"]), synced_at=now, **values)

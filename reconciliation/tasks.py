@@ -43,7 +43,12 @@ def automatch_remittance(remittance_id: int) -> str:
     if remittance is None:
         return "nothing to do"
     run = remittance_automatch(remittances=[remittance])
-    return f"{run.auto} auto, {run.suggested} suggested, {run.unmatched} unmatched"
+    from reconciliation.posting.demo import demo_batches
+
+    demo = demo_batches()  # sandbox only: batches for the demo's finance and approver to act on
+    return f"{run.auto} auto, {run.suggested} suggested, {run.unmatched} unmatched" + (
+        f"; demo batches {', '.join(demo)}" if demo else ""
+    )
 
 
 def queue_automatch(batch: ImportBatch) -> None:

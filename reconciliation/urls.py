@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from reconciliation import views, workbench_views
 from reconciliation.posting import delivery_views
@@ -32,6 +32,7 @@ urlpatterns = [
     path("rules/<uuid:public_id>/toggle/", views.rule_toggle, name="rule_toggle"),
     path("rules/headers/", views.header_mapping_save, name="header_mapping_save"),
     path("rules/headers/<int:pk>/delete/", views.header_mapping_delete, name="header_mapping_delete"),
+    path("postings/", include("reconciliation.posting.urls")),
     # Posting delivery (issue 11): per-record status, retry, reversal.
     path("postings/<uuid:public_id>/delivery/", delivery_views.batch_delivery, name="posting_batch_delivery"),
     path("postings/<uuid:public_id>/retry/", delivery_views.batch_retry, name="posting_batch_retry"),

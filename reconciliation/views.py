@@ -27,6 +27,8 @@ from reconciliation.models import (
     ImportDoor,
     Remittance,
 )
+from reconciliation.posting import selectors as posting_selectors
+from reconciliation.posting import services as posting_services
 from reconciliation.tables import DeductionTable, ImportTable, LineTable, MappingTable, RemittanceTable
 from vendorsync.access import require_perm
 from vendorsync.exports import table_xlsx_response
@@ -69,7 +71,13 @@ def remittance_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(
         request,
         "reconciliation/remittance_detail.html",
-        {"remittance": remittance, "table": lines, "blockers": services.remittance_blockers(remittance)},
+        {
+            "remittance": remittance,
+            "table": lines,
+            "blockers": services.remittance_blockers(remittance),
+            "posting_batch": posting_selectors.live_batch_of(remittance),
+            "can_build": posting_services.may_prepare(request.user),
+        },
     )
 
 

@@ -422,3 +422,17 @@ MATCH_TOLERANCE_PERCENT = env_decimal("VENDORSYNC_MATCH_TOLERANCE_PERCENT", "0.1
 # Auto-accept at or above this confidence (0–1); amount-only rules never auto-accept.
 MATCH_AUTO_ACCEPT = env_decimal("VENDORSYNC_MATCH_AUTO_ACCEPT", "0.90", minimum=Decimal("0"))
 MATCH_DATE_WINDOW_DAYS = env_int("VENDORSYNC_MATCH_DATE_WINDOW_DAYS", 10, minimum=0)
+
+# --- Reconciliation: posting (issue 11) ----------------------------------------------------------
+# One record per deduction: a credit memo (default, NetSuite reference §13.3 A) or an A/R journal
+# entry (§13.3 B). Journal style needs the A/R account; payments post to the bank account (blank =
+# NetSuite's default, Undeposited Funds). The sandbox chart's ids are the defaults there.
+POSTING_STYLE = env_choice("VENDORSYNC_POSTING_STYLE", "credit_memo", {"credit_memo", "journal"})
+POSTING_BANK_ACCOUNT_ID = env_str("VENDORSYNC_POSTING_BANK_ACCOUNT_ID", "110" if SANDBOX else "")
+POSTING_AR_ACCOUNT_ID = env_str("VENDORSYNC_POSTING_AR_ACCOUNT_ID", "120" if SANDBOX else "")
+POSTING_SUBSIDIARY_ID = env_str("VENDORSYNC_POSTING_SUBSIDIARY_ID", "1")
+# Cash of a remittance that matches nothing may stay unapplied on the payment up to this amount;
+# above it the batch cannot be submitted (unexplained variance).
+POSTING_VARIANCE_TOLERANCE = env_decimal(
+    "VENDORSYNC_POSTING_VARIANCE_TOLERANCE", "0.50", minimum=Decimal("0")
+)

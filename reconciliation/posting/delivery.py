@@ -32,8 +32,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from reconciliation.posting.periods import describe_closed
 from reconciliation.posting_models import (
     AccountingPeriod,
     BatchKind,
@@ -124,14 +126,25 @@ def resolve_references(payload: dict[str, Any], netsuite_ids: dict[str, str]) ->
     return body
 
 
+def referenced_keys(payload: dict[str, Any]) -> set[str]:
+    """External ids of the documents a payment body applies or credits by ``{"externalId": …}``."""
+    keys = set()
+    for sublist in _APPLY_SUBLISTS:
+        for line in (payload.get(sublist) or {}).get("items", []):
+            doc = line.get("doc") if isinstance(line, dict) else None
+            if isinstance(doc, dict) and "id" not in doc and doc.get("externalId"):
+                keys.add(str(doc["externalId"]))
+    return keys
+
+
 def _advance(batch: PostingBatch) -> None:
-    """With the batch row locked: send the payment once everything it applies is posted; settle the status."""
+    """With the batch row locked: send each payment once everything it applies is posted; settle the status."""
     entries = list(batch.entries.order_by("sequence"))
-    others = [e for e in entries if not _is_payment(e)]
-    if all(e.status == EntryStatus.POSTED for e in others):
-        ids = {e.external_id: e.netsuite_id for e in others}
-        for payment in (e for e in entries if _is_payment(e) and e.status == EntryStatus.PENDING):
-            _enqueue(payment, resolve_references(payment.payload, ids))
+    netsuite_ids = {e.external_id: e.netsuite_id if e.status == EntryStatus.POSTED else "" for e in entries}
+    for payment in (e for e in entries if _is_payment(e) and e.status == EntryStatus.PENDING):
+        needed = referenced_keys(payment.payload)
+        if all(netsuite_ids.get(key) for key in needed if key in netsuite_ids):
+            _enqueue(payment, resolve_references(payment.payload, netsuite_ids))
     before = batch.status
     if all(e.status == EntryStatus.POSTED for e in entries):
         batch.status = BatchStatus.POSTED
@@ -269,13 +282,41 @@ def entry_mark_failed(*, entry: PostingEntry, error: str, refused: bool = True) 
 
 def period_refusal(batch: PostingBatch) -> str:
     """Why nothing of ``batch`` may be sent now (its period is locked or closed), or ``""``."""
-    period = batch.period or AccountingPeriod.objects.for_date(batch.posting_date)
+    period = AccountingPeriod.objects.select_related("locked_by").for_date(batch.posting_date)
     if period is None or not period.closed:
         return ""
-    if period.locked:
-        who = period.locked_by.get_username() if period.locked_by else "someone"
-        return f"Period {period.name} is locked in VendorSync by {who}: {period.lock_reason or 'no reason given'}."
-    return f"Period {period.name} is closed or locked for A/R in NetSuite."
+    return describe_closed(period)
+
+
+def reversal_blockers(batch: PostingBatch) -> list[tuple[str, str, str]]:
+    """Why a reversal batch cannot be submitted or approved: ``(code, message, url)`` each.
+
+    A reversal holds no remittance; it needs the batch it reverses to be still posted (not reversed
+    by another), reversing journals that balance, and an open period on its posting date.
+    """
+    found: list[tuple[str, str, str]] = []
+    original = batch.reverses
+    if original is None or original.status != BatchStatus.POSTED:
+        state = original.get_status_display().lower() if original else "missing"
+        found.append(("not_posted", f"The batch this reverses is {state}, not posted.", ""))
+    entries = list(batch.entries.order_by("sequence"))
+    if not entries:
+        found.append(("empty", "The reversal holds no record.", ""))
+    for entry in entries:
+        lines = (entry.payload or {}).get("line", {}).get("items", [])
+        debits = sum((_money(line.get("debit") or 0) for line in lines), Decimal(0))
+        credits = sum((_money(line.get("credit") or 0) for line in lines), Decimal(0))
+        if debits != credits or not lines:
+            found.append(("unbalanced", f"{entry.external_id}: debits {debits} ≠ credits {credits}.", ""))
+    periods_url = reverse("reconciliation:posting_periods")
+    period = AccountingPeriod.objects.select_related("locked_by").for_date(batch.posting_date)
+    if period is None:
+        found.append(
+            ("no_period", f"No accounting period covers the posting date {batch.posting_date}.", periods_url)
+        )
+    elif period.closed:
+        found.append(("period_locked", describe_closed(period), f"{periods_url}#period-{period.public_id}"))
+    return found
 
 
 # --- Retry ----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +24,14 @@ from vendorsync.access import require_perm
 
 TEMPLATE = "reconciliation/posting/delivery.html"
 LIVE = (BatchStatus.APPROVED, BatchStatus.POSTING)
+# Statuses in which the batch page shows the delivery region (everything after approval).
+SHOWN = (
+    BatchStatus.APPROVED,
+    BatchStatus.POSTING,
+    BatchStatus.POSTED,
+    BatchStatus.FAILED,
+    BatchStatus.REVERSED,
+)
 
 
 def _batch(public_id: Any) -> PostingBatch:
@@ -38,6 +47,7 @@ def delivery_context(batch: PostingBatch, user: Any, error: str = "") -> dict[st
     may_prepare = delivery.has_role_permission(user, "prepare_postings")
     reversal = batch.reversals.order_by("-id").first() if batch.kind == BatchKind.POSTING else None
     return {
+        "show_delivery": True,
         "batch": batch,
         "entries": entries,
         "posted_count": sum(1 for e in entries if e.status == EntryStatus.POSTED),
@@ -63,7 +73,10 @@ def batch_delivery(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, f"{TEMPLATE}#delivery", delivery_context(batch, request.user))
 
 
-def _answer(request: HttpRequest, batch: PostingBatch, error: str = "", target: Any = None) -> HttpResponse:
+def _answer(
+    request: HttpRequest, batch: PostingBatch, error: str = "", target: Any = None, done: str = ""
+) -> HttpResponse:
+    """htmx: the region re-rendered (or a redirect to a new batch); a plain form: message + redirect."""
     if request.htmx:
         if target is not None and not error:
             response = HttpResponse(status=204)
@@ -72,9 +85,9 @@ def _answer(request: HttpRequest, batch: PostingBatch, error: str = "", target: 
         batch.refresh_from_db()
         return render(request, f"{TEMPLATE}#delivery", delivery_context(batch, request.user, error))
     if error:
-        return render(
-            request, f"{TEMPLATE}#delivery", delivery_context(batch, request.user, error), status=400
-        )
+        messages.error(request, error)
+    elif done:
+        messages.success(request, done)
     return redirect((target or batch).get_absolute_url())
 
 
@@ -83,10 +96,12 @@ def _answer(request: HttpRequest, batch: PostingBatch, error: str = "", target: 
 def batch_retry(request: HttpRequest, public_id: str) -> HttpResponse:
     batch = _batch(public_id)
     try:
-        delivery.batch_retry(batch=batch, user=request.user, reason=request.POST.get("reason", ""))
+        sent = delivery.batch_retry(batch=batch, user=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
         return _answer(request, batch, " ".join(exc.messages))
-    return _answer(request, batch)
+    return _answer(
+        request, batch, done=f"{sent} record{'s' if sent != 1 else ''} of {batch.number} sent again."
+    )
 
 
 @require_POST
@@ -99,4 +114,6 @@ def batch_reverse(request: HttpRequest, public_id: str) -> HttpResponse:
         )
     except ValidationError as exc:
         return _answer(request, batch, " ".join(exc.messages))
-    return _answer(request, batch, target=reversal)
+    return _answer(
+        request, batch, target=reversal, done=f"Reversal {reversal.number} prepared: submit it for approval."
+    )

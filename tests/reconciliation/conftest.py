@@ -80,3 +80,7 @@ def gl(db):
             effective_from=date(2020, 1, 1),
         )
     return accounts
+
+
+# Posting (issue 11): a reconciled remittance with every kind of charge, its accounts and period.
+from .posting_fixtures import items, november, reconciled  # noqa: E402, F401

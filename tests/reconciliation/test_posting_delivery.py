@@ -10,8 +10,9 @@ processes killed mid-delivery, over real HTTP: ``test_posting_faults.py``.
 
 from __future__ import annotations
 
+import calendar
 from collections import Counter
-from datetime import date
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +39,7 @@ from vendorsync.outbox import services as outbox_services
 from vendorsync.sandbox import catalog
 
 CUSTOMER = catalog.AMAZON_CUSTOMER_ID
-DAY = date(2026, 3, 10)
+DAY = datetime.now(UTC).date()  # the simulated account's current month is open
 
 
 class Simulated:
@@ -245,7 +246,7 @@ def test_throttling_server_errors_and_timeouts_are_retried_and_post_once(db, ns,
 
 
 def test_a_refusal_goes_to_review_and_the_retry_sends_only_what_is_not_posted(db, ns, personas, invoice):
-    ns.app.records.set_period(DAY, ar_locked=True)  # NetSuite refuses A/R postings into March
+    ns.app.records.set_period(DAY, ar_locked=True)  # NetSuite refuses A/R postings into this month
     batch = make_batch(personas, invoice)
     approve(batch, personas["approver"])
     relay_until_quiet()
@@ -253,7 +254,7 @@ def test_a_refusal_goes_to_review_and_the_retry_sends_only_what_is_not_posted(db
     assert batch.status == BatchStatus.FAILED
     assert statuses(batch) == [EntryStatus.NEEDS_REVIEW, EntryStatus.NEEDS_REVIEW, EntryStatus.PENDING]
     memo = batch.entries.get(sequence=1)
-    assert "Mar 2026 is locked for Accounts Receivable" in memo.error
+    assert f"{DAY.strftime('%b %Y')} is locked for Accounts Receivable" in memo.error
     cases = ExceptionCase.objects.open().filter(kind="posting_failed")
     assert cases.count() == 2 and {c.owner_team for c in cases} == {"finance"}
     assert not OutboxMessage.objects.filter(external_key=f"VS-PB{batch.pk}-3").exists()  # no payment sent
@@ -273,18 +274,20 @@ def test_a_refusal_goes_to_review_and_the_retry_sends_only_what_is_not_posted(db
 
 
 def test_a_period_locked_in_vendorsync_after_approval_stops_delivery(db, ns, personas, invoice):
+    last = DAY.replace(day=calendar.monthrange(DAY.year, DAY.month)[1])
     period = AccountingPeriod.objects.create(
-        name="Mar 2026", start_date=date(2026, 3, 1), end_date=date(2026, 3, 31)
+        name=DAY.strftime("%b %Y"), start_date=DAY.replace(day=1), end_date=last
     )
     batch = make_batch(personas, invoice)
     approve(batch, personas["approver"])
     AccountingPeriod.objects.filter(pk=period.pk).update(
-        locked=True, locked_by=personas["approver"], lock_reason="March close"
+        locked=True, locked_by=personas["approver"], lock_reason="month-end close"
     )
     relay_until_quiet()
     batch.refresh_from_db()
     assert batch.status == BatchStatus.FAILED and not ns.upserts
-    assert "Mar 2026 is locked in VendorSync by appr: March close" in batch.entries.get(sequence=1).error
+    error = batch.entries.get(sequence=1).error
+    assert f"Period {period.name} is locked by appr" in error and "month-end close" in error
     with pytest.raises(ValidationError, match="Unlock it before retrying"):
         delivery.batch_retry(batch=batch, user=personas["finance"])
 

@@ -5,7 +5,7 @@ NetSuite refuses them (unknown fields, over-application, unbalanced journals, cl
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,19 @@ from vendorsync.sandbox.netsuite import make_app, seed
 
 CUSTOMER = {"id": catalog.AMAZON_CUSTOMER_ID}
 SHORTAGE_ITEM = "9002"  # the other-charge item whose income account is 4520 Shortage Claims
-DAY = "2026-03-10"
+# Postings are dated in the simulated account's current month: months that ended more than two
+# months ago are closed in the seeded period table, as in a real account.
+TODAY = datetime.now(UTC).date()
+DAY = TODAY.isoformat()
+
+
+def month(offset: int) -> date:
+    index = TODAY.year * 12 + TODAY.month - 1 + offset
+    return date(index // 12, index % 12 + 1, 2)
+
+
+def period_name(day: date) -> str:
+    return day.strftime("%b %Y")
 
 
 @pytest.fixture
@@ -99,7 +111,7 @@ def test_a_credit_memo_and_the_payment_applying_it_upsert_once_and_converge(ns: 
     assert ns.get("invoice", inv)["amountRemaining"] == 0
     memo = ns.get("creditMemo", cm)
     assert memo["amountRemaining"] == 0 and memo["status"]["refName"] == "Fully Applied"
-    assert memo["postingPeriod"]["refName"] == "Mar 2026"
+    assert memo["postingPeriod"]["refName"] == period_name(TODAY)
     rows = list(ns.suiteql("SELECT id FROM transaction WHERE externalid LIKE 'VS-PB1-%' ORDER BY id"))
     assert [row["id"] for row in rows] == [cm, pay]
 
@@ -173,7 +185,7 @@ def test_a_reversing_journal_undoes_a_posted_credit_memo_without_touching_it(ns:
     cm = ns.upsert_by_external_id("creditMemo", "VS-PB3-1", credit_memo("7.50"))
     before = ns.get("creditMemo", cm)
     reversal = {
-        "tranDate": "2026-03-12",
+        "tranDate": DAY,
         "memo": "Reverses VS-PB3-1",
         "line": {
             "items": [
@@ -191,25 +203,29 @@ def test_nothing_posts_into_a_closed_or_receivables_locked_period(
     ns: NetSuiteClient, app: simulator.NetSuiteApp
 ) -> None:
     cm = ns.upsert_by_external_id("creditMemo", "VS-PB4-1", credit_memo("3.00"))
-    app.records.set_period(date(2026, 3, 1), closed=True)
+    this, following, after = TODAY, month(1), month(2)
+    app.records.set_period(this, closed=True)
     with pytest.raises(NetSuiteRejectedError) as exc:
         ns.upsert_by_external_id("creditMemo", "VS-PB4-2", credit_memo("3.00"))
     assert refusal(exc) == (400, "USER_ERROR", "tranDate")
-    assert "Mar 2026 is closed" in exc.value.details[0].message
-    with pytest.raises(NetSuiteRejectedError, match="Mar 2026 is closed"):  # nor edited once it is closed
-        ns.upsert_by_external_id("creditMemo", "VS-PB4-1", credit_memo("3.00", tranDate="2026-04-02"))
+    assert f"{period_name(this)} is closed" in exc.value.details[0].message
+    moved = credit_memo("3.00", tranDate=following.isoformat())
+    with pytest.raises(
+        NetSuiteRejectedError, match=f"{period_name(this)} is closed"
+    ):  # nor edited once closed
+        ns.upsert_by_external_id("creditMemo", "VS-PB4-1", moved)
     assert ns.get("creditMemo", cm)["tranDate"] == DAY
 
-    app.records.set_period(date(2026, 4, 1), ar_locked=True)
-    with pytest.raises(NetSuiteRejectedError, match="Apr 2026 is locked for Accounts Receivable"):
-        ns.upsert_by_external_id("creditMemo", "VS-PB4-3", credit_memo("3.00", tranDate="2026-04-02"))
-    ns.upsert_by_external_id("creditMemo", "VS-PB4-3", credit_memo("3.00", tranDate="2026-05-02"))
+    app.records.set_period(following, ar_locked=True)
+    with pytest.raises(
+        NetSuiteRejectedError, match=f"{period_name(following)} is locked for Accounts Receivable"
+    ):
+        ns.upsert_by_external_id("creditMemo", "VS-PB4-3", moved)
+    ns.upsert_by_external_id("creditMemo", "VS-PB4-3", credit_memo("3.00", tranDate=after.isoformat()))
 
-    periods = {
-        row["periodname"]: (row["closed"], row["arlocked"])
-        for row in ns.suiteql(
-            "SELECT id, periodname, closed, arlocked FROM accountingperiod WHERE startdate >= '2026-03-01'"
-            " AND enddate <= '2026-05-31' ORDER BY id"
-        )
-    }
-    assert periods == {"Mar 2026": ("T", "F"), "Apr 2026": ("F", "T"), "May 2026": ("F", "F")}
+    rows = ns.suiteql(
+        "SELECT id, periodname, closed, arlocked FROM accountingperiod WHERE isquarter = 'F' AND isyear = 'F'"
+        " ORDER BY id"
+    )
+    periods = {row["periodname"]: (row["closed"], row["arlocked"]) for row in rows}
+    assert [periods[period_name(d)] for d in (this, following, after)] == [("T", "F"), ("F", "T"), ("F", "F")]

@@ -63,10 +63,6 @@ def open_records(store_path: Path | str | None) -> Records:
     store = Store(path)
     records = Records(store, SimClock(path.parent / "clock.json"))
     install_functions(store.conn, records.today)
-    # The account's periods exist ahead of any posting, so a period sync (SuiteQL) sees them.
-    today = records.today()
-    records.ensure_periods(today.year - 1)
-    records.ensure_periods(today.year)
     return records
 
 

@@ -308,26 +308,23 @@ class Records:
         return rid
 
     # -- accounting periods ----------------------------------------------------------------------
-    def ensure_periods(self, year: int) -> None:
-        """Monthly posting periods for ``year`` (id ``YYYYMM``, name ``Nov 2026``), open, if missing."""
-        with self.store.tx() as c:
-            for month in range(1, 13):
-                start = date(year, month, 1)
-                end = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
-                c.execute(
-                    "INSERT OR IGNORE INTO accountingperiod (id, periodname, startdate, enddate) VALUES (?, ?, ?, ?)",
-                    (year * 100 + month, f"{_MONTHS[month - 1]} {year}", start.isoformat(), end.isoformat()),
-                )
-
     def period_for(self, day: date) -> dict[str, Any]:
-        """The posting period ``day`` falls in (periods for its year are created on first use)."""
-        self.ensure_periods(day.year)
-        with self.store.lock:
-            row = self.store.conn.execute(
-                "SELECT * FROM accountingperiod WHERE startdate <= ? AND enddate >= ? AND isposting = 'T'"
-                " AND isadjust = 'F' ORDER BY id LIMIT 1",
-                (day.isoformat(), day.isoformat()),
-            ).fetchone()
+        """The posting (month) period ``day`` falls in; a month beyond the seeded ones is added, open."""
+        query = (
+            "SELECT * FROM accountingperiod WHERE startdate <= ? AND enddate >= ? AND isposting = 'T'"
+            " AND isquarter = 'F' AND isyear = 'F' AND isadjust = 'F' ORDER BY id LIMIT 1"
+        )
+        with self.store.tx() as c:
+            row = c.execute(query, (day.isoformat(), day.isoformat())).fetchone()
+            if row is None:
+                start = day.replace(day=1)
+                end = date(start.year + start.month // 12, start.month % 12 + 1, 1) - timedelta(days=1)
+                c.execute(
+                    "INSERT INTO accountingperiod (id, periodname, startdate, enddate) VALUES "
+                    "((SELECT COALESCE(MAX(id), 0) + 1 FROM accountingperiod), ?, ?, ?)",
+                    (f"{_MONTHS[start.month - 1]} {start.year}", start.isoformat(), end.isoformat()),
+                )
+                row = c.execute(query, (day.isoformat(), day.isoformat())).fetchone()
         return dict(row)
 
     def period(self, period_id: int) -> dict[str, Any] | None:
@@ -345,7 +342,7 @@ class Records:
         ar_locked: bool | None = None,
         all_locked: bool | None = None,
     ) -> dict[str, Any]:
-        """Close, lock or reopen the period of ``day`` (NetSuite's Manage Accounting Periods page)."""
+        """Close, lock or reopen the month of ``day`` (NetSuite's Manage Accounting Periods page)."""
         row = self.period_for(day)
         changes = {"closed": closed, "arlocked": ar_locked, "alllocked": all_locked}
         with self.store.tx() as c:
@@ -355,11 +352,6 @@ class Records:
                         f"UPDATE accountingperiod SET {column} = ? WHERE id = ?",  # noqa: S608 - fixed names
                         ("T" if value else "F", row["id"]),
                     )
-            if closed is not None:
-                c.execute(
-                    "UPDATE accountingperiod SET closedondate = ? WHERE id = ?",
-                    (self.today().isoformat() if closed else None, row["id"]),
-                )
         return self.period(row["id"]) or row
 
     def check_period(self, rtype: str, body: dict[str, Any]) -> None:

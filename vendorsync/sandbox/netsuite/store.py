@@ -7,10 +7,10 @@ Two layers live in one file so they can never disagree:
 * SuiteQL mirror tables (``item``, ``customer``, ``account``, ``location``, ``subsidiary``,
   ``transaction``, ``transactionline``, ``itemfulfillmentpackage``, ``previoustransactionlink``)
   rebuilt from the document in the same sqlite transaction on every write, plus
-  ``inventoryitemlocations`` which *is* the stock ledger (view ``aggregateitemlocation``) and
-  ``accountingperiod``, which *is* the account's period table (monthly posting periods, created
-  a year at a time as dates need them; closing and locking happen in NetSuite's UI, here
-  through ``Records.set_period``).
+  ``inventoryitemlocations`` which *is* the stock ledger (view ``aggregateitemlocation``), and
+  ``accountingperiod``, the account's periods (months, quarters and years; seeded around the
+  clock, a month added when a date beyond them needs one; closing and locking happen in
+  NetSuite's UI, here through ``Records.set_period``).
 
 Money goes in as ``Decimal`` text; sqlite keeps it NUMERIC so SuiteQL comparisons and sums work
 numerically, and SuiteQL output turns it back into exact decimal strings. One connection with
@@ -64,11 +64,11 @@ CREATE TABLE IF NOT EXISTS itemfulfillmentpackage (itemfulfillment INTEGER NOT N
     PRIMARY KEY (itemfulfillment, id));
 CREATE TABLE IF NOT EXISTS previoustransactionlink (previousdoc INTEGER NOT NULL, nextdoc INTEGER NOT NULL,
     linktype TEXT, foreignamount NUMERIC);
-CREATE TABLE IF NOT EXISTS accountingperiod (id INTEGER PRIMARY KEY, periodname TEXT NOT NULL,
-    startdate TEXT NOT NULL, enddate TEXT NOT NULL, isposting TEXT NOT NULL DEFAULT 'T',
-    isquarter TEXT NOT NULL DEFAULT 'F', isyear TEXT NOT NULL DEFAULT 'F', isadjust TEXT NOT NULL DEFAULT 'F',
-    closed TEXT NOT NULL DEFAULT 'F', closedondate TEXT, arlocked TEXT NOT NULL DEFAULT 'F',
-    aplocked TEXT NOT NULL DEFAULT 'F', alllocked TEXT NOT NULL DEFAULT 'F', isinactive TEXT NOT NULL DEFAULT 'F');
+CREATE TABLE IF NOT EXISTS accountingperiod (id INTEGER PRIMARY KEY, periodname TEXT NOT NULL, startdate TEXT NOT NULL,
+    enddate TEXT NOT NULL, isquarter TEXT NOT NULL DEFAULT 'F', isyear TEXT NOT NULL DEFAULT 'F',
+    isadjust TEXT NOT NULL DEFAULT 'F', isposting TEXT NOT NULL DEFAULT 'T', parent INTEGER,
+    closed TEXT NOT NULL DEFAULT 'F', aplocked TEXT NOT NULL DEFAULT 'F', arlocked TEXT NOT NULL DEFAULT 'F',
+    alllocked TEXT NOT NULL DEFAULT 'F', isinactive TEXT NOT NULL DEFAULT 'F');
 CREATE INDEX IF NOT EXISTS tl_createdfrom ON transactionline (createdfrom);
 CREATE INDEX IF NOT EXISTS tran_type ON "transaction" (type, status);
 """

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -93,6 +93,53 @@ def _seed(records: Records) -> None:
             )  # fmt: skip
             if created:
                 store.set_stock(int(item.netsuite_id), MAIN_LOCATION_ID, item.stock)
+        _seed_periods(store, records.today())
+
+
+PERIOD_MONTHS_BEFORE = 12  # 24 monthly periods: the 12 months before the clock's month, it and 11 after
+PERIOD_MONTHS = 24
+CLOSED_AFTER_DAYS = 60  # a month that ended longer ago than this is closed (and all locked)
+
+
+def _month_start(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _seed_periods(store: Store, today: date) -> None:
+    """NetSuite's accounting periods around the simulated clock: years, quarters and months (as
+    ``accountingperiod`` has them), months older than two months closed. Seeded once."""
+    if store.scalar("SELECT COUNT(*) FROM accountingperiod"):
+        return
+    first = _month_start(today, -PERIOD_MONTHS_BEFORE)
+    months = [_month_start(first, n) for n in range(PERIOD_MONTHS)]
+    rows: list[dict[str, object]] = []
+    next_id = 1
+
+    def add(name: str, start: date, end: date, **flags: object) -> int:
+        nonlocal next_id
+        closed = (today - end).days > CLOSED_AFTER_DAYS
+        row = {"id": next_id, "periodname": name, "startdate": start.isoformat(), "enddate": end.isoformat(),
+               "isquarter": "F", "isyear": "F", "isposting": "T", "closed": "T" if closed else "F",
+               "aplocked": "T" if closed else "F", "arlocked": "T" if closed else "F",
+               "alllocked": "T" if closed else "F", **flags}  # fmt: skip
+        rows.append(row)
+        next_id += 1
+        return row["id"]  # type: ignore[return-value]
+
+    for year in sorted({m.year for m in months}):
+        year_id = add(f"FY {year}", date(year, 1, 1), date(year, 12, 31), isyear="T", isposting="F")
+        for quarter in range(4):
+            q_start = date(year, quarter * 3 + 1, 1)
+            q_end = _month_start(q_start, 3) - timedelta(days=1)
+            q_months = [m for m in months if q_start <= m <= q_end]
+            if not q_months:
+                continue
+            q_id = add(f"Q{quarter + 1} {year}", q_start, q_end, isquarter="T", isposting="F", parent=year_id)
+            for month in q_months:
+                add(month.strftime("%b %Y"), month, _month_start(month, 1) - timedelta(days=1), parent=q_id)
+    for row in rows:
+        store.replace_rows("accountingperiod", "id", int(row["id"]), [row])  # type: ignore[call-overload]
 
 
 @dataclass
