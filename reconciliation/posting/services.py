@@ -57,6 +57,7 @@ from vendorsync.services import audit_record
 
 ZERO = Decimal("0.00")
 EDITABLE = (BatchStatus.DRAFT, BatchStatus.PENDING_APPROVAL)
+LISTED = 20  # lines named one by one per kind of blocker; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,7 @@ def batch_build(
 
 
 def _locked(batch: PostingBatch) -> PostingBatch:
-    return PostingBatch.objects.select_for_update().select_related("period").get(pk=batch.pk)
+    return PostingBatch.objects.select_for_update(of=("self",)).select_related("period").get(pk=batch.pk)
 
 
 def batch_rebuild(
@@ -371,6 +372,15 @@ def batch_blockers(batch: PostingBatch) -> list[Blocker]:
                     remittance.get_absolute_url(),
                 )
             )
+        if remittance.currency != batch.currency:
+            blockers.append(
+                Blocker(
+                    "currency",
+                    f"Payment {remittance.payment_number} is in {remittance.currency}, the batch in "
+                    f"{batch.currency}: one currency per batch.",
+                    remittance.get_absolute_url(),
+                )
+            )
         if remittance.drift:
             blockers.append(
                 Blocker(
@@ -392,14 +402,9 @@ def batch_blockers(batch: PostingBatch) -> list[Blocker]:
 
     lines = RemittanceLine.objects.filter(remittance_id__in=ids)
     deduction = lines.filter(line_type__in=DEDUCTION_TYPES, applied=0)
-    unmapped_lines: set[int] = set()
-    for line in (
-        deduction.filter(gl_account__isnull=True)
-        .exclude(amount_paid=0)
-        .select_related("remittance")
-        .order_by("remittance_id", "sequence")
-    ):
-        unmapped_lines.add(line.pk)
+    unmapped = deduction.filter(gl_account__isnull=True).exclude(amount_paid=0)
+    unmapped_lines = set(unmapped.values_list("pk", flat=True))
+    for line in unmapped.select_related("remittance").order_by("remittance_id", "sequence")[:LISTED]:
         blockers.append(
             Blocker(
                 "unmapped",
@@ -411,7 +416,14 @@ def batch_blockers(batch: PostingBatch) -> list[Blocker]:
     unmatched = lines.exclude(line_type__in=DEDUCTION_TYPES).filter(
         match_status__in=[LineMatchStatus.UNMATCHED, LineMatchStatus.SUGGESTED]
     )
-    for line in unmatched.select_related("remittance").order_by("remittance_id", "sequence")[:20]:
+    if len(unmapped_lines) > LISTED:
+        blockers.append(
+            Blocker(
+                "unmapped", f"… and {len(unmapped_lines) - LISTED} more lines without a GL mapping.", mappings
+            )
+        )
+    unmatched_count = unmatched.count()
+    for line in unmatched.select_related("remittance").order_by("remittance_id", "sequence")[:LISTED]:
         state = "has only a suggestion" if line.match_status == LineMatchStatus.SUGGESTED else "is unmatched"
         blockers.append(
             Blocker(
@@ -419,6 +431,14 @@ def batch_blockers(batch: PostingBatch) -> list[Blocker]:
                 f"Payment {line.remittance.payment_number} line {line.sequence} ({line.document_number}, "
                 f"{line.amount_paid}) {state}: match it or write it off.",
                 f"{_workbench(line.remittance)}#line-{line.sequence}",
+            )
+        )
+    if unmatched_count > LISTED:
+        blockers.append(
+            Blocker(
+                "unmatched",
+                f"… and {unmatched_count - LISTED} more unmatched lines.",
+                _workbench(remittances[0]) if len(remittances) == 1 else "",
             )
         )
 
@@ -435,16 +455,23 @@ def batch_blockers(batch: PostingBatch) -> list[Blocker]:
                 )
             )
     seen: set[str] = set()
+    per_code: dict[str, int] = defaultdict(int)
     for problem in result.problems:
         if problem.message in seen or (problem.code == "unmapped" and problem.line_pk in unmapped_lines):
             continue  # a line without a mapping is listed once, above
         seen.add(problem.message)
+        per_code[problem.code] += 1
+        if per_code[problem.code] > LISTED:
+            continue
         url = {
             "unmapped": mappings,
             "no_item": reverse("sync_runs"),
             "negative_payment": _workbench(by_pk[problem.remittance_pk]),
         }.get(problem.code, by_pk[problem.remittance_pk].get_absolute_url())
         blockers.append(Blocker(problem.code, problem.message, url))
+    for code, count in per_code.items():
+        if count > LISTED:
+            blockers.append(Blocker(code, f"… and {count - LISTED} more like the above."))
 
     if batch.status in EDITABLE:
         stored = [(e.record_type, e.payload) for e in batch.entries.order_by("sequence")]

@@ -486,3 +486,12 @@ def test_postings_and_periods_are_in_the_reconciliation_navigation(personas):
     html = client_for(personas["finance"]).get(reverse("reconciliation:remittances")).content.decode()
     assert f'href="{reverse("reconciliation:posting_batches")}"' in html
     assert f'href="{reverse("reconciliation:posting_periods")}"' in html
+
+
+def test_many_unmatched_lines_are_named_twenty_at_a_time(items, november, personas):
+    rows = [f"P700,11/30/2026,25.00,USD,ZZ-{n},11/01/2026,Invoice payment,1.00,0.00,1.00" for n in range(25)]
+    run(csv_bytes(*rows))
+    remittance = Remittance.objects.get(payment_number="P700")
+    batch = services.batch_build(remittances=[remittance], user=personas["finance"])
+    unmatched = [b.message for b in services.batch_blockers(batch) if b.code == "unmatched"]
+    assert len(unmatched) == 21 and unmatched[-1] == "… and 5 more unmatched lines."
