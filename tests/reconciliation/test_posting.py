@@ -381,7 +381,7 @@ def test_building_from_the_remittance_page_and_approving_through_the_pages(recon
     assert "Approve version 1" in approver.get(batch.get_absolute_url()).content.decode()
     approver.post(reverse("reconciliation:posting_batch_approve", args=[batch.public_id]), {"version": "1"})
     batch.refresh_from_db()
-    assert batch.status == "approved" and batch.approved_by == personas["approver"]
+    assert batch.status == "posting" and batch.approved_by == personas["approver"]  # handed to the outbox
 
 
 def test_building_several_remittances_at_once_from_the_candidates_list(reconciled, personas):
