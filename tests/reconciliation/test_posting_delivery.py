@@ -32,11 +32,13 @@ from reconciliation.models import (
     PostingEntry,
     RecordType,
 )
-from reconciliation.posting import delivery
+from reconciliation.posting import delivery, services
 from vendorsync import connections, outbox
 from vendorsync.models import ExceptionCase, OutboxMessage, OutboxState
 from vendorsync.outbox import services as outbox_services
 from vendorsync.sandbox import catalog
+
+from .posting_world import World, build_world
 
 CUSTOMER = catalog.AMAZON_CUSTOMER_ID
 DAY = datetime.now(UTC).date()  # the simulated account's current month is open
@@ -344,3 +346,30 @@ def test_roles_without_the_prepare_duty_and_superusers_may_not_retry_or_reverse(
             delivery.batch_retry(batch=batch, user=user)
         with pytest.raises(PermissionDenied):
             delivery.batch_reverse(batch=batch, user=user, reason="x")
+
+
+@pytest.fixture
+def world(settings, tmp_path) -> World:
+    settings.SANDBOX = True
+    settings.VAR_DIR = tmp_path
+    return build_world(tmp_path)
+
+
+@pytest.mark.parametrize("style", ["credit_memo", "journal"])
+def test_a_batch_built_from_a_reconciled_remittance_posts_every_record_once(personas, world, style):
+    batch = services.batch_build(remittances=[world.remittance], user=personas["finance"], style=style)
+    assert not services.batch_blockers(batch), services.batch_blockers(batch)
+    services.batch_submit(batch=batch, user=personas["finance"])
+    services.batch_approve(batch=batch, user=personas["approver"], version=batch.version)
+    relay_until_quiet()
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.POSTED, list(
+        batch.entries.values_list("external_id", "status", "error")
+    )
+    keys = set(batch.entries.values_list("external_id", flat=True))
+    assert world.records(f"VS-PB{batch.pk}-") == dict.fromkeys(keys, 1)
+    assert world.remaining("INV-1") == 0 and world.remaining("INV-2") == 0
+    payment = batch.entries.get(record_type=RecordType.CUSTOMER_PAYMENT)
+    with connections.netsuite_client() as client:
+        paid = client.get("customerPayment", payment.netsuite_id, expand_sub_resources=True)
+    assert paid["unapplied"] == 0 and paid["payment"] == Decimal("274.00")
