@@ -54,7 +54,14 @@ class BatchTable(tables.Table):
 class CandidateTable(tables.Table):
     """Live remittances no live batch holds, with a checkbox to build one batch from several."""
 
-    select = tables.CheckBoxColumn(accessor="public_id", attrs={"th__input": {"aria-label": "Select all"}})
+    # Named after the build form's field: the checked boxes post as ``remittances``.
+    remittances = tables.CheckBoxColumn(
+        accessor="public_id",
+        attrs={
+            "th__input": {"aria-label": "Select all"},
+            "td__input": {"aria-label": "Include in the batch"},
+        },
+    )
     payment_number = tables.Column(linkify=lambda record: record.get_absolute_url())
     matched_pct = tables.Column(verbose_name="Explained %")
     unexplained_amount = tables.Column(verbose_name="Unexplained")

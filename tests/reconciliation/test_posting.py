@@ -392,6 +392,7 @@ def test_building_several_remittances_at_once_from_the_candidates_list(reconcile
     finance = client_for(personas["finance"])
     listing = finance.get(reverse("reconciliation:posting_candidates")).content.decode()
     assert "P300" in listing and "P500" in listing
+    assert f'name="remittances" value="{reconciled.public_id}"' in listing  # the form's checkboxes
     finance.post(
         reverse("reconciliation:posting_build"), {"remittances": [reconciled.public_id, other.public_id]}
     )
