@@ -312,6 +312,10 @@ def batch_rebuild(
                 f"Batch {batch.number} is {batch.get_status_display().lower()}: only a draft or a batch "
                 "pending approval can be edited (a posted batch is reversed, never edited)."
             )
+        if batch.kind == BatchKind.REVERSAL:  # its journals come from the posted batch, not remittances
+            raise ValidationError(
+                f"{batch.number} reverses {batch.reverses.number}: it is not rebuilt from remittances."
+            )
         if style is not None and style not in PostingStyle.values:
             raise ValidationError({"style": f"Unknown posting style {style!r}."})
         before = _snapshot(batch)

@@ -373,3 +373,57 @@ def test_a_batch_built_from_a_reconciled_remittance_posts_every_record_once(pers
     with connections.netsuite_client() as client:
         paid = client.get("customerPayment", payment.netsuite_id, expand_sub_resources=True)
     assert paid["unapplied"] == 0 and paid["payment"] == Decimal("274.00")
+
+
+def test_a_reversal_goes_through_the_same_approval_and_leaves_the_posted_records_alone(personas, world):
+    batch = services.batch_build(remittances=[world.remittance], user=personas["finance"])
+    services.batch_submit(batch=batch, user=personas["finance"])
+    services.batch_approve(batch=batch, user=personas["approver"], version=batch.version)
+    relay_until_quiet()
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.POSTED
+    posted = world.records(f"VS-PB{batch.pk}-")
+
+    reversal = delivery.batch_reverse(
+        batch=batch, user=personas["finance"], reason="posted to the wrong customer"
+    )
+    assert services.batch_blockers(reversal) == []
+    with pytest.raises(ValidationError, match="not rebuilt"):
+        services.batch_rebuild(batch=reversal, user=personas["finance"])
+    with pytest.raises(ValidationError, match="not pending approval"):  # submitted first, like any batch
+        services.batch_approve(batch=reversal, user=personas["approver"])
+    services.batch_submit(batch=reversal, user=personas["finance"])
+    with pytest.raises(PermissionDenied):
+        services.batch_approve(batch=reversal, user=personas["finance"])  # the preparer never approves
+    reversal.refresh_from_db()
+    services.batch_approve(batch=reversal, user=personas["approver"], version=reversal.version)
+    relay_until_quiet()
+    reversal.refresh_from_db()
+    batch.refresh_from_db()
+    assert (reversal.status, batch.status) == (BatchStatus.POSTED, BatchStatus.REVERSED)
+    assert world.records(f"VS-PB{batch.pk}-") == posted  # nothing posted was touched or re-sent
+    journals = world.records(f"VS-RB{reversal.pk}-")
+    assert len(journals) == batch.entries.count() and set(journals.values()) == {1}
+    # Net effect on receivables: +300.00, exactly what the batch took off (INV-1 + INV-2 open again).
+    query = (
+        "SELECT SUM(debitforeignamount) AS debits, SUM(creditforeignamount) AS credits FROM transactionline "
+        'WHERE account = 120 AND "transaction" IN (SELECT id FROM "transaction" WHERE externalid LIKE \'{}\')'
+    )
+    with connections.netsuite_client() as client:
+        [row] = client.suiteql(query.format(f"VS-RB{reversal.pk}-%"), unordered_ok=True)
+    assert Decimal(row["debits"]) - Decimal(row["credits"]) == Decimal("300.00")
+
+
+def test_a_reversal_into_a_locked_period_is_blocked_and_says_which(personas, world):
+    batch = services.batch_build(remittances=[world.remittance], user=personas["finance"])
+    services.batch_submit(batch=batch, user=personas["finance"])
+    services.batch_approve(batch=batch, user=personas["approver"], version=batch.version)
+    relay_until_quiet()
+    reversal = delivery.batch_reverse(batch=batch, user=personas["finance"], reason="wrong")
+    AccountingPeriod.objects.filter(pk=reversal.period_id).update(
+        locked=True, locked_by=personas["approver"], lock_reason="closing"
+    )
+    [blocker] = services.batch_blockers(reversal)
+    assert blocker.code == "period_locked" and "locked by appr" in blocker.message
+    with pytest.raises(ValidationError, match="cannot be submitted"):
+        services.batch_submit(batch=reversal, user=personas["finance"])

@@ -142,3 +142,44 @@ def test_reversing_a_batch_that_is_not_posted_says_why(personas, failed_batch):
     assert response.status_code == 200
     assert "Only a posted batch can be reversed" in response.content.decode()
     assert not PostingBatch.objects.filter(reverses=failed_batch).exists()
+
+
+@pytest.fixture
+def posted_batch(failed_batch) -> PostingBatch:
+    PostingEntry.objects.filter(batch=failed_batch).update(
+        status=EntryStatus.POSTED, netsuite_id="901", error=""
+    )
+    PostingBatch.objects.filter(pk=failed_batch.pk).update(status=BatchStatus.POSTED, customer_id="1001")
+    failed_batch.refresh_from_db()
+    return failed_batch
+
+
+def test_the_batch_page_shows_the_delivery_region_and_a_preparer_reverses_from_it(
+    personas, posted_batch, make_user
+):
+    from reconciliation.models import GLAccount
+
+    PostingEntry.objects.filter(batch=posted_batch).update(
+        gl_account=GLAccount.objects.create(netsuite_id="452", number="4520", name="Shortage Claims")
+    )
+    client = _client(personas["finance"])
+    page = client.get(posted_batch.get_absolute_url()).content.decode()
+    assert 'id="batch-delivery"' in page and "Prepare reversal" in page and "every 2s" not in page
+    approver_only = _client(make_user("checker", "finance_approver"))
+    assert "Prepare reversal" not in approver_only.get(posted_batch.get_absolute_url()).content.decode()
+
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        reverse("reconciliation:posting_batch_reverse", args=[posted_batch.public_id]),
+        {"reason": "wrong customer", "csrfmiddlewaretoken": token},
+        **HX,
+    )
+    reversal = PostingBatch.objects.get(reverses=posted_batch)
+    assert response.status_code == 204 and response["HX-Redirect"] == reversal.get_absolute_url()
+    assert reversal.entries.count() == 30 and reversal.status == BatchStatus.DRAFT
+    page = client.get(reversal.get_absolute_url()).content.decode()
+    assert (
+        "Submit for approval" in page
+        and f"reverses {posted_batch.number}" in page.lower()
+        or posted_batch.number in page
+    )
