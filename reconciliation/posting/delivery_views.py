@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from reconciliation.posting import delivery
 from reconciliation.posting_models import BatchKind, BatchStatus, EntryStatus, PostingBatch
 from vendorsync.access import require_perm
+from vendorsync.outbox.services import RESENDABLE
 
 TEMPLATE = "reconciliation/posting/delivery.html"
 LIVE = (BatchStatus.APPROVED, BatchStatus.POSTING)
@@ -52,9 +53,13 @@ def delivery_context(batch: PostingBatch, user: Any, error: str = "") -> dict[st
         "entries": entries,
         "posted_count": sum(1 for e in entries if e.status == EntryStatus.POSTED),
         "live": batch.status in LIVE,
+        # Whatever stopped a record (a refusal, or the outbox giving up on its own), it can be resent.
         "can_retry": may_prepare
         and batch.status in (BatchStatus.FAILED, BatchStatus.POSTING)
-        and any(e.status == EntryStatus.NEEDS_REVIEW for e in entries),
+        and any(
+            e.status != EntryStatus.POSTED and e.outbox_message and e.outbox_message.state in RESENDABLE
+            for e in entries
+        ),
         "can_reverse": may_prepare
         and batch.kind == BatchKind.POSTING
         and batch.status == BatchStatus.POSTED
