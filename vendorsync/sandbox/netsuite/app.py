@@ -75,6 +75,7 @@ class NetSuiteApp:
         concurrency_limit: int = DEFAULT_CONCURRENCY_LIMIT,
     ) -> None:
         self.records = records
+        records.enforce_periods = True  # API clients meet NetSuite's period rules
         self.store = records.store
         self.verifier = TbaVerifier(credentials)
         self.faults = faults

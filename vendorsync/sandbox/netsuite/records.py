@@ -237,6 +237,10 @@ class Records:
     def __init__(self, store: Store, clock: SimClock) -> None:
         self.store = store
         self.clock = clock
+        # Refuse postings into closed / A/R-locked periods. On for requests through the REST API
+        # (``NetSuiteApp``); off for the simulator's own history and warehouse, which play the
+        # account's users, who may override period restrictions.
+        self.enforce_periods = False
 
     # -- lookups ---------------------------------------------------------------------------------
     def today(self) -> date:
@@ -377,6 +381,9 @@ class Records:
             row = self.period_for(date.fromisoformat(tran_date))
             path = "tranDate"
         name = row["periodname"]
+        body["postingPeriod"] = {"id": str(row["id"])}
+        if not self.enforce_periods:
+            return
         if row["closed"] == "T":
             raise user_error(
                 f"The accounting period {name} is closed. You cannot post a transaction to a closed period.",
@@ -388,7 +395,6 @@ class Records:
                 "A user without the Override Period Restrictions permission cannot post to it.",
                 path,
             )
-        body["postingPeriod"] = {"id": str(row["id"])}
 
     # -- create / update -------------------------------------------------------------------------
     def create(self, rtype: str, payload: dict[str, Any], *, via_transform: bool = False) -> int:
