@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 
 from reconciliation.models import BatchStatus, EntryStatus, PostingBatch
-from tests.reconciliation.test_posting_delivery import approve, make_batch
+from tests.reconciliation.test_posting_delivery import DAY, approve, make_batch
 from vendorsync.models import OutboxMessage, OutboxState
 from vendorsync.sandbox import catalog, relaylab
 
@@ -52,7 +52,7 @@ def test_a_worker_killed_after_netsuite_accepted_a_credit_posts_it_once(lab, wor
         "invoice",
         {
             "entity": {"id": catalog.AMAZON_CUSTOMER_ID},
-            "tranDate": "2026-03-10",
+            "tranDate": DAY.isoformat(),
             "item": {"items": [{"item": {"id": "5000"}, "quantity": 1, "rate": Decimal("100.00")}]},
         },
     )
