@@ -32,6 +32,9 @@ class ReconciliationConfig(AppConfig):
             matching_health,
         )
 
+        # Outbox handlers that post approved batches to NetSuite (finance owns them).
+        from reconciliation.posting import handlers as posting_handlers  # noqa: F401
+
         health.register()  # dashboard figures and integration-audit checks
         matching_health.register()  # the dashboard's auto-match rate (issue 10)
         from reconciliation.shortage.services import refresh_after_flow

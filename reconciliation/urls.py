@@ -4,6 +4,7 @@ from reconciliation import views, workbench_views
 from reconciliation.analytics import views as analytics_views
 from reconciliation.close import views as close_views
 from reconciliation.disputes import views as dispute_views
+from reconciliation.posting import delivery_views
 from reconciliation.profitability import views as profitability_views
 from reconciliation.shortage import views as shortage_views
 
@@ -59,4 +60,8 @@ urlpatterns = [
     path("rules/headers/", views.header_mapping_save, name="header_mapping_save"),
     path("rules/headers/<int:pk>/delete/", views.header_mapping_delete, name="header_mapping_delete"),
     path("postings/", include("reconciliation.posting.urls")),
+    # Posting delivery (issue 11): per-record status, retry, reversal.
+    path("postings/<uuid:public_id>/delivery/", delivery_views.batch_delivery, name="posting_batch_delivery"),
+    path("postings/<uuid:public_id>/retry/", delivery_views.batch_retry, name="posting_batch_retry"),
+    path("postings/<uuid:public_id>/reverse/", delivery_views.batch_reverse, name="posting_batch_reverse"),
 ]

@@ -574,7 +574,7 @@ def test_netsuite_refusals_are_typed_and_name_the_field(sandbox):
                     "line": {
                         "items": [
                             {"account": {"id": "454"}, "debit": Decimal(10)},
-                            {"account": {"id": "120"}, "credit": Decimal(9)},
+                            {"account": {"id": "120"}, "credit": Decimal(9), "entity": {"id": "1001"}},
                         ]
                     }
                 },

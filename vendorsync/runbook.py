@@ -233,11 +233,15 @@ ENTRIES: dict[str, RunbookEntry] = {
             "payment.",
             amazon="—",
             netsuite="The customer payment, credit memo or journal named by the external id.",
-            vendorsync=f"Reconciliation → the posting batch; {_SYNC_PAGE} → Deliveries.",
+            vendorsync=f"Reconciliation → Postings → the batch (linked from the case): each record's status "
+            f"and NetSuite's error; {_SYNC_PAGE} → Deliveries.",
             fix=(
-                "Read NetSuite's error (closed period, missing account, wrong subsidiary).",
-                "Fix it in NetSuite and send the delivery again; records already posted are never "
-                "duplicated (external ids).",
+                "Read NetSuite's error on the record (closed or A/R-locked period, missing account or item, "
+                "wrong subsidiary).",
+                "Fix the cause in NetSuite (or unlock the period in VendorSync), then press “Retry what is "
+                "not posted” on the batch: records already posted are never sent again, and each failed one "
+                "is looked up by its external id first.",
+                "The customer payment is sent only after every credit it applies is posted.",
             ),
             resolves="Automatically when the record is posted.",
         ),

@@ -46,6 +46,7 @@ from reconciliation.posting.periods import describe_closed, in_role
 from reconciliation.posting_models import (
     LIVE_BATCH_STATUSES,
     AccountingPeriod,
+    BatchKind,
     BatchStatus,
     PostingBatch,
     PostingEntry,
@@ -311,6 +312,10 @@ def batch_rebuild(
                 f"Batch {batch.number} is {batch.get_status_display().lower()}: only a draft or a batch "
                 "pending approval can be edited (a posted batch is reversed, never edited)."
             )
+        if batch.kind == BatchKind.REVERSAL:  # its journals come from the posted batch, not remittances
+            raise ValidationError(
+                f"{batch.number} reverses {batch.reverses.number}: it is not rebuilt from remittances."
+            )
         if style is not None and style not in PostingStyle.values:
             raise ValidationError({"style": f"Unknown posting style {style!r}."})
         before = _snapshot(batch)
@@ -350,6 +355,8 @@ def batch_blockers(batch: PostingBatch) -> list[Blocker]:
 
     A bounded number of queries whatever the batch's size (lines are counted in the database).
     """
+    if batch.kind == BatchKind.REVERSAL:  # reversing journals hold no remittance (helper p2's rules)
+        return [Blocker(*blocker) for blocker in delivery.reversal_blockers(batch)]
     blockers: list[Blocker] = []
     remittances = list(batch.remittances.order_by("payment_date", "payment_number"))
     if not remittances:

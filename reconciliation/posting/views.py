@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_tables2 import RequestConfig
 
 from reconciliation.models import Remittance, RemittanceStatus
-from reconciliation.posting import periods, selectors, services
+from reconciliation.posting import delivery_views, periods, selectors, services
 from reconciliation.posting.filters import BatchFilter
 from reconciliation.posting.tables import BatchTable, CandidateTable
 from reconciliation.posting_models import AccountingPeriod, PostingBatch, PostingStyle
@@ -144,6 +144,12 @@ def batch_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "can_approve": batch.status == "pending_approval" and services.may_approve(request.user, batch),
             "is_own": batch.prepared_by_id == request.user.pk,
             "styles": PostingStyle.choices,
+            # The live delivery region (helper p2's partial), once the batch is approved.
+            **(
+                delivery_views.delivery_context(batch, request.user)
+                if batch.status in delivery_views.SHOWN
+                else {}
+            ),
         },
     )
 

@@ -203,17 +203,25 @@ def test_the_preparer_submits_and_a_different_approver_approves_which_queues_eve
     assert batch.status == BatchStatus.PENDING_APPROVAL and batch.submitted_at
     services.batch_approve(batch=batch, user=personas["approver"], version=batch.version)
     batch.refresh_from_db()
-    assert batch.status == BatchStatus.APPROVED and batch.approved_by == personas["approver"]
+    # Delivery (p2): approved, then posting; every credit is queued, the payment waits for them.
+    assert batch.status == BatchStatus.POSTING and batch.approved_by == personas["approver"]
     entries = list(batch.entries.select_related("outbox_message"))
-    assert {e.status for e in entries} == {EntryStatus.QUEUED}
-    assert {e.outbox_message.external_key for e in entries} == {e.external_id for e in entries}
-    assert OutboxMessage.objects.filter(operation__startswith="posting.").count() == 5
+    credits = [e for e in entries if e.record_type != "customerPayment"]
+    assert {e.status for e in credits} == {EntryStatus.QUEUED}
+    assert {e.status for e in entries if e not in credits} == {EntryStatus.PENDING}
+    assert {e.outbox_message.external_key for e in credits} == {e.external_id for e in credits}
+    assert OutboxMessage.objects.filter(operation__startswith="posting.").count() == len(credits) == 4
     actions = list(
         AuditEvent.objects.filter(subject_id=str(batch.public_id))
         .order_by("pk")
         .values_list("action", flat=True)
     )
-    assert actions == ["posting_batch.built", "posting_batch.submitted", "posting_batch.approved"]
+    assert actions == [
+        "posting_batch.built",
+        "posting_batch.submitted",
+        "posting_batch.approved",
+        "posting.batch_dispatched",
+    ]
 
 
 def test_the_preparer_cannot_approve_their_own_batch(reconciled, personas):
@@ -373,7 +381,7 @@ def test_building_from_the_remittance_page_and_approving_through_the_pages(recon
     assert "Approve version 1" in approver.get(batch.get_absolute_url()).content.decode()
     approver.post(reverse("reconciliation:posting_batch_approve", args=[batch.public_id]), {"version": "1"})
     batch.refresh_from_db()
-    assert batch.status == "approved" and batch.approved_by == personas["approver"]
+    assert batch.status == "posting" and batch.approved_by == personas["approver"]  # handed to the outbox
 
 
 def test_building_several_remittances_at_once_from_the_candidates_list(reconciled, personas):

@@ -5,8 +5,9 @@ A superuser holds every permission (``has_perm`` is always true for them), so th
 explicit group membership: a superuser without the role is refused like anyone else. Approving or
 rejecting one's own batch is refused for everyone (and by the database, test_posting_constraints).
 
-``post`` and ``reverse`` belong to the delivery half (``reconciliation.posting.delivery``): their
-rows run once ``batch_retry`` / ``batch_reverse`` exist there, and are skipped until then.
+``post`` (send a failed batch's records again: ``batch_retry``) and ``reverse`` (``batch_reverse``)
+belong to the delivery half (``reconciliation.posting.delivery``); they run on a batch NetSuite
+refused a record of, and on a posted batch.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from reconciliation.posting import delivery, services
-from reconciliation.posting_models import BatchStatus, PostingBatch
+from reconciliation.posting_models import BatchStatus, EntryStatus, PostingBatch
+from vendorsync.models import OutboxMessage, OutboxState
 
 Y, N = True, False
 PERSONAS = ("finance", "approver", "ops", "admin", "outsider", "superuser")
@@ -66,6 +68,27 @@ def _approved(remittance, people) -> PostingBatch:
     return batch
 
 
+def _failed(remittance, people) -> PostingBatch:
+    """Approved, then NetSuite refused its first record (in review, its delivery waiting for a person)."""
+    batch = _approved(remittance, people)
+    entry = batch.entries.exclude(outbox_message=None).order_by("sequence").first()
+    OutboxMessage.objects.filter(pk=entry.outbox_message_id).update(state=OutboxState.NEEDS_REVIEW)
+    delivery.entry_mark_failed(entry=entry, error="HTTP 400: USER_ERROR")
+    batch.refresh_from_db()
+    return batch
+
+
+def _posted(remittance, people) -> PostingBatch:
+    """Approved and every record posted (credits first, which sends the payment, then the payment)."""
+    batch = _approved(remittance, people)
+    for _round in range(2):
+        for entry in batch.entries.filter(status=EntryStatus.QUEUED):
+            delivery.entry_mark_posted(entry=entry, netsuite_id=str(7000 + entry.sequence))
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.POSTED
+    return batch
+
+
 def _delivery(name: str):
     function = getattr(delivery, name, None)
     if function is None:
@@ -88,10 +111,10 @@ def run_action(action: str, user, remittance, people) -> None:
         services.batch_reject(batch=_pending(remittance, user), user=user, reason="no")
     elif action == "post":
         retry = _delivery("batch_retry")
-        retry(batch=_approved(remittance, people), user=user)
+        retry(batch=_failed(remittance, people), user=user)
     elif action == "reverse":
         reverse = _delivery("batch_reverse")
-        reverse(batch=_approved(remittance, people), user=user, reason="matrix")
+        reverse(batch=_posted(remittance, people), user=user, reason="matrix")
     else:  # pragma: no cover - a typo in the matrix
         raise AssertionError(action)
 

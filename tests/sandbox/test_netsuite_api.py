@@ -302,7 +302,12 @@ def test_patch_closes_a_line_and_payments_apply_credit_memos(client: httpx.Clien
 def test_an_unbalanced_journal_entry_is_refused(client: httpx.Client) -> None:
     entry = {
         "externalId": "AMZJE-1",
-        "line": {"items": [{"account": {"id": "454"}, "debit": 10}, {"account": {"id": "120"}, "credit": 9}]},
+        "line": {
+            "items": [
+                {"account": {"id": "454"}, "debit": 10},
+                {"account": {"id": "120"}, "credit": 9, "entity": {"id": catalog.AMAZON_CUSTOMER_ID}},
+            ]
+        },
     }
     response = client.post(f"{RECORDS}/journalEntry", json=entry)
     assert response.status_code == 400

@@ -24,7 +24,7 @@ from ..clock import SimClock
 from ..common import TransportFaults, read_body, respond
 from .auth import Credentials, TbaVerifier, request_url
 from .errors import CONCURRENCY_DETAIL, NSError, not_found, user_error
-from .records import CANONICAL, RECORD_TYPES, SUBLISTS, Records
+from .records import CANONICAL, RECORD_FIELDS, RECORD_TYPES, SUBLISTS, Records
 from .store import Store, dumps, loads
 from .suiteql import MAX_LIMIT, install_functions, run
 
@@ -47,6 +47,9 @@ class Faults(TransportFaults):
     # Only writes time out (reads answer normally): how a gateway timeout on a slow write looks to a
     # client that then looks the record up.
     timeout_writes_only: bool = False
+    # Hold the answer to a write that succeeded for this long (the record is committed first): the
+    # window in which a worker can die after NetSuite accepted a record and before it recorded it.
+    hang_after_write_seconds: float = 0.0
 
 
 def default_store_path() -> Path:
@@ -72,6 +75,7 @@ class NetSuiteApp:
         concurrency_limit: int = DEFAULT_CONCURRENCY_LIMIT,
     ) -> None:
         self.records = records
+        records.enforce_periods = True  # API clients meet NetSuite's period rules
         self.store = records.store
         self.verifier = TbaVerifier(credentials)
         self.faults = faults
@@ -116,6 +120,9 @@ class NetSuiteApp:
             if method in ("POST", "PUT", "PATCH") and _strict_names(environ):
                 check_field_names(environ.get("PATH_INFO", ""), raw)
             result = self.dispatch(method, environ.get("PATH_INFO", ""), environ, raw, base)
+            is_write = method != "GET" and environ.get("PATH_INFO", "").rstrip("/") != _SUITEQL
+            if self.faults.hang_after_write_seconds and is_write:
+                time.sleep(self.faults.hang_after_write_seconds)
             if self.faults.timeout and not (self.faults.timeout_writes_only and method == "GET"):
                 raise NSError.one(
                     504, "UNEXPECTED_ERROR", "The request timed out before a response was sent."
@@ -215,22 +222,28 @@ def _strict_names(environ: dict[str, Any]) -> bool:
     return environ.get("HTTP_X_NETSUITE_PROPERTYNAMEVALIDATION", "").strip().lower() == "error"
 
 
-def _unknown_names(body: dict[str, Any], path: str = "") -> list[tuple[str, str]]:
+def _unknown_names(
+    body: dict[str, Any], path: str = "", allowed: frozenset[str] | None = None, rtype: str = ""
+) -> list[tuple[str, str]]:
     """(name, path) of every body or sublist-line field the simulated account does not have.
 
     References (``{"id": …}``) and sublist containers (``{"items": [...]}``) are structure, not
-    fields; their own keys are not checked, but the fields of each sublist line are.
+    fields; their own keys are not checked, but the fields of each sublist line are. The posting
+    records (``RECORD_FIELDS``) are checked against their own field lists, so a field that only
+    another record has is still refused on them; other records against every field known here.
     """
+    own = RECORD_FIELDS.get(rtype, {})
     found: list[tuple[str, str]] = []
     for key, value in body.items():
         where = f"{path}{key}"
-        if key.lower() not in CANONICAL:
+        name = CANONICAL.get(key.lower())
+        if name is None or (allowed is not None and name not in allowed):
             found.append((key, where))
             continue
         if isinstance(value, dict) and isinstance(value.get("items"), list):
             for index, line in enumerate(value["items"]):
                 if isinstance(line, dict):
-                    found += _unknown_names(line, f"{where}.items[{index}].")
+                    found += _unknown_names(line, f"{where}.items[{index}].", own.get(name) if own else None)
     return found
 
 
@@ -241,7 +254,10 @@ def check_field_names(path: str, raw: bytes) -> None:
         return
     match = _RECORD.match(path)
     rtype = (match.group(4) if match and match.group(3) else match.group(1)) if match else "record"
-    unknown = _unknown_names(payload)
+    canonical_type = _TYPES.get(rtype.lower(), "")
+    unknown = _unknown_names(
+        payload, allowed=RECORD_FIELDS.get(canonical_type, {}).get(""), rtype=canonical_type
+    )
     if unknown:
         raise NSError(
             400,

@@ -81,6 +81,9 @@ STATUS_NAMES: dict[str, dict[str, str]] = {
     "CustCred": {"A": "Open", "B": "Fully Applied"},
     "Journal": {"A": "Pending Approval", "B": "Approved for Posting"},
 }
+# Transactions that post to A/R and so need an open posting period (an A/R lock stops them too).
+PERIOD_CHECKED = ("invoice", "creditMemo", "customerPayment", "journalEntry")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TERMS: dict[str, tuple[str, int]] = {"2": ("Net 30", 30), "3": ("Net 60", 60), "7": ("2% 30 Net 60", 60)}
 CURRENCIES = {"1": "USA"}
 REF_TARGETS = {
@@ -96,6 +99,7 @@ REF_TARGETS = {
     "createdFrom": "transaction",
     "currency": "currency",
     "terms": "terms",
+    "postingPeriod": "accountingPeriod",
 }
 _FIELDS = """entity customer item items quantity rate amount externalId tranDate tranId otherRefNum orderStatus
 location shipDate memo isClosed line orderLine itemReceive shipStatus package packageWeight packageTrackingNumber
@@ -106,8 +110,48 @@ quantityFulfilled quantityBilled applied unapplied arAcct isInactive weight name
 custitem_asin custitem_case_pack custcol_amz_asin custcol_amz_po_line
 subtotal createdDate lastModifiedDate quantityBackOrdered quantityCommitted quantityRemaining weightUnit
 shippingAddress billingAddress pickedDate packedDate customForm exchangeRate shippingCost handlingCost
-lineUniqueKey itemName itemUpc inventoryDetail packageDetails links id refName""".split()
+lineUniqueKey itemName itemUpc inventoryDetail packageDetails links id refName
+postingPeriod department class toBeEmailed undepFunds reversalDate reversalDefer refNum type applyDate
+creditDate appliedTo due isReversal exchangeRate""".split()
 CANONICAL = {name.lower(): name for name in _FIELDS}
+
+# The posting records' own fields, per body ("") and sublist (REST API Browser 2026.1, reference
+# §13.2-13.3 and R6). Under ``X-NetSuite-PropertyNameValidation: Error`` NetSuite refuses a field the
+# record does not have, even when another record type has one of that name (``debit`` on a credit
+# memo, ``disc`` on a payment's apply line). Read-only fields NetSuite computes are listed too:
+# sending one back is not a name error.
+_TRANSACTION_BODY = """externalId tranId tranDate postingPeriod memo currency exchangeRate subsidiary department
+class location customForm status total createdDate lastModifiedDate links id refName""".split()
+_APPLY_LINE = "doc apply amount line due total refNum type applyDate createdFrom currency links".split()
+RECORD_FIELDS: dict[str, dict[str, frozenset[str]]] = {
+    "creditMemo": {
+        "": frozenset(
+            _TRANSACTION_BODY
+            + """entity otherRefNum createdFrom item apply autoApply account
+            subtotal applied unapplied amountRemaining amountPaid toBeEmailed""".split()
+        ),
+        "item": frozenset(
+            """item quantity rate amount description line location department class
+            custcol_amz_asin custcol_amz_po_line links""".split()
+        ),
+        "apply": frozenset(_APPLY_LINE),
+    },
+    "customerPayment": {
+        "": frozenset(
+            _TRANSACTION_BODY
+            + """customer payment account arAcct undepFunds checkNumber autoApply
+            apply credit applied unapplied toBeEmailed""".split()
+        ),
+        "apply": frozenset(_APPLY_LINE),
+        "credit": frozenset(_APPLY_LINE + ["creditDate", "appliedTo"]),
+    },
+    "journalEntry": {
+        "": frozenset(
+            _TRANSACTION_BODY + "approved line reversalDate reversalDefer isReversal amountRemaining".split()
+        ),
+        "line": frozenset("account debit credit entity memo department class location line links".split()),
+    },
+}
 
 
 def canonical(value: Any) -> Any:
@@ -193,6 +237,10 @@ class Records:
     def __init__(self, store: Store, clock: SimClock) -> None:
         self.store = store
         self.clock = clock
+        # Refuse postings into closed / A/R-locked periods. On for requests through the REST API
+        # (``NetSuiteApp``); off for the simulator's own history and warehouse, which play the
+        # account's users, who may override period restrictions.
+        self.enforce_periods = False
 
     # -- lookups ---------------------------------------------------------------------------------
     def today(self) -> date:
@@ -263,6 +311,91 @@ class Records:
         body[field] = {"id": str(rid)}
         return rid
 
+    # -- accounting periods ----------------------------------------------------------------------
+    def period_for(self, day: date) -> dict[str, Any]:
+        """The posting (month) period ``day`` falls in; a month beyond the seeded ones is added, open."""
+        query = (
+            "SELECT * FROM accountingperiod WHERE startdate <= ? AND enddate >= ? AND isposting = 'T'"
+            " AND isquarter = 'F' AND isyear = 'F' AND isadjust = 'F' ORDER BY id LIMIT 1"
+        )
+        with self.store.tx() as c:
+            row = c.execute(query, (day.isoformat(), day.isoformat())).fetchone()
+            if row is None:
+                start = day.replace(day=1)
+                end = date(start.year + start.month // 12, start.month % 12 + 1, 1) - timedelta(days=1)
+                c.execute(
+                    "INSERT INTO accountingperiod (id, periodname, startdate, enddate) VALUES "
+                    "((SELECT COALESCE(MAX(id), 0) + 1 FROM accountingperiod), ?, ?, ?)",
+                    (f"{_MONTHS[start.month - 1]} {start.year}", start.isoformat(), end.isoformat()),
+                )
+                row = c.execute(query, (day.isoformat(), day.isoformat())).fetchone()
+        return dict(row)
+
+    def period(self, period_id: int) -> dict[str, Any] | None:
+        with self.store.lock:
+            row = self.store.conn.execute(
+                "SELECT * FROM accountingperiod WHERE id = ?", (period_id,)
+            ).fetchone()
+        return dict(row) if row else None
+
+    def set_period(
+        self,
+        day: date,
+        *,
+        closed: bool | None = None,
+        ar_locked: bool | None = None,
+        all_locked: bool | None = None,
+    ) -> dict[str, Any]:
+        """Close, lock or reopen the month of ``day`` (NetSuite's Manage Accounting Periods page)."""
+        row = self.period_for(day)
+        changes = {"closed": closed, "arlocked": ar_locked, "alllocked": all_locked}
+        with self.store.tx() as c:
+            for column, value in changes.items():
+                if value is not None:
+                    c.execute(
+                        f"UPDATE accountingperiod SET {column} = ? WHERE id = ?",  # noqa: S608 - fixed names
+                        ("T" if value else "F", row["id"]),
+                    )
+        return self.period(row["id"]) or row
+
+    def check_period(self, rtype: str, body: dict[str, Any]) -> None:
+        """Refuse a posting into a closed or A/R-locked period, as NetSuite does; fill ``postingPeriod``.
+
+        The period is the one named by ``postingPeriod``, else the one ``tranDate`` falls in.
+        NetSuite's own wording varies by page; the simulator says which period and why, at
+        ``o:errorPath`` ``postingPeriod`` or ``tranDate`` (whichever chose the period).
+        """
+        if rtype not in PERIOD_CHECKED:
+            return
+        value = body.get("postingPeriod")
+        if value not in (None, "", {}):
+            raw = enum_id(value) or ""
+            row = self.period(int(raw)) if raw.isdigit() else None
+            if row is None or row["isposting"] != "T":
+                raise user_error(
+                    f"Invalid postingPeriod reference key {raw}.", "postingPeriod", "INVALID_KEY_OR_REF"
+                )
+            path = "postingPeriod"
+        else:
+            tran_date = iso_date(body.get("tranDate") or self.today(), "tranDate")
+            row = self.period_for(date.fromisoformat(tran_date))
+            path = "tranDate"
+        name = row["periodname"]
+        body["postingPeriod"] = {"id": str(row["id"])}
+        if not self.enforce_periods:
+            return
+        if row["closed"] == "T":
+            raise user_error(
+                f"The accounting period {name} is closed. You cannot post a transaction to a closed period.",
+                path,
+            )
+        if row["arlocked"] == "T" or row["alllocked"] == "T":
+            raise user_error(
+                f"The accounting period {name} is locked for Accounts Receivable. "
+                "A user without the Override Period Restrictions permission cannot post to it.",
+                path,
+            )
+
     # -- create / update -------------------------------------------------------------------------
     def create(self, rtype: str, payload: dict[str, Any], *, via_transform: bool = False) -> int:
         if rtype == "itemFulfillment" and not via_transform:
@@ -281,6 +414,7 @@ class Records:
                 if self.store.id_for_eid(rtype, eid) is not None:
                     raise user_error(f"A {rtype} record with external ID {eid} already exists.", "externalId")
                 body["externalId"] = eid
+            self.check_period(rtype, body)
             rid = self.store.next_value(f"id:{FAMILY[rtype]}", ID_START[FAMILY[rtype]])
             if rtype in TRANSACTION_TYPES:
                 prefix = TRANSACTION_TYPES[rtype][1]
@@ -293,6 +427,10 @@ class Records:
         with self.store.tx():
             existing = self.load(rtype, rid)
             body = merge(existing, canonical(payload), rtype, replace)
+            if rtype in PERIOD_CHECKED and existing.get("postingPeriod"):
+                # Changing a transaction that sits in a closed or locked period is refused too.
+                self.check_period(rtype, {"postingPeriod": existing["postingPeriod"]})
+            self.check_period(rtype, body)
             if body.get("externalId") is None:
                 body.pop("externalId", None)
             elif body["externalId"] != existing.get("externalId"):
@@ -575,6 +713,12 @@ class Records:
             if debit < 0 or credit < 0 or (debit > 0) == (credit > 0):
                 raise user_error(
                     "Each line needs either a positive debit or a positive credit.", path, "INVALID_VALUE"
+                )
+            account = self.store.get("account", int(line["account"]["id"])) or {}
+            if enum_id(account.get("acctType")) == "AcctRec" and line.get("entity") in (None, {}):
+                raise user_error(
+                    "Please enter a customer in the Name column of every Accounts Receivable line.",
+                    f"{path}.entity",
                 )
             line.update(line=index, debit=debit or None, credit=credit or None)
             debits, credits = debits + debit, credits + credit
@@ -892,7 +1036,10 @@ class Records:
         target = REF_TARGETS.get(field)
         rid = str(value.get("id", ""))
         out = dict(value)
-        if target == "currency":
+        if target == "accountingPeriod":
+            period = self.period(int(rid)) if rid.isdigit() else None
+            out["refName"] = period["periodname"] if period else rid
+        elif target == "currency":
             out["refName"] = CURRENCIES.get(rid, rid)
         elif target == "terms":
             out["refName"] = TERMS.get(rid, (rid, 0))[0]

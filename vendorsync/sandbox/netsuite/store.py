@@ -8,7 +8,9 @@ Two layers live in one file so they can never disagree:
   ``transaction``, ``transactionline``, ``itemfulfillmentpackage``, ``previoustransactionlink``)
   rebuilt from the document in the same sqlite transaction on every write, plus
   ``inventoryitemlocations`` which *is* the stock ledger (view ``aggregateitemlocation``), and
-  ``accountingperiod`` (months, quarters and years; seeded, read by SuiteQL only).
+  ``accountingperiod``, the account's periods (months, quarters and years; seeded around the
+  clock, a month added when a date beyond them needs one; closing and locking happen in
+  NetSuite's UI, here through ``Records.set_period``).
 
 Money goes in as ``Decimal`` text; sqlite keeps it NUMERIC so SuiteQL comparisons and sums work
 numerically, and SuiteQL output turns it back into exact decimal strings. One connection with
