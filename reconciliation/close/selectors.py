@@ -30,7 +30,14 @@ from reconciliation.models import (
     RemittanceLine,
     RemittanceStatus,
 )
-from reconciliation.posting_models import AccountingPeriod, BatchStatus, EntryStatus, PostingBatch
+from reconciliation.posting_models import (
+    LIVE_BATCH_STATUSES,
+    AccountingPeriod,
+    BatchKind,
+    BatchStatus,
+    EntryStatus,
+    PostingBatch,
+)
 from reconciliation.reporting import Span
 from vendorsync.models import ExceptionCase, ExceptionKind
 
@@ -45,7 +52,7 @@ def _cents(value: Decimal | None) -> Decimal:
 
 @dataclass(frozen=True)
 class Blocker:
-    kind: str  # unmatched | unmapped | awaiting_approval | failed_posting | drift
+    kind: str  # unmatched | unmapped | not_batched | draft | awaiting_approval | posting | failed_posting | drift
     message: str
     url: str
     count: int = 1
@@ -186,7 +193,47 @@ def close_blockers(span: Span, period: AccountingPeriod | None = None) -> list[B
                 _cents(row["t"]),
             )
         )
+    # Cash received is not in the books until a batch posts it: a payment that no live batch holds
+    # (draft to posted) has to be batched; one whose batch was reversed has to be batched again.
+    held = PostingBatch.remittances.through.objects.filter(
+        postingbatch__kind=BatchKind.POSTING, postingbatch__status__in=LIVE_BATCH_STATUSES
+    ).values("remittance_id")
+    for remittance in (
+        period_remittances(span)
+        .exclude(id__in=held)
+        .order_by("payment_date", "payment_number")
+        .only("payment_number", "amount")
+    ):
+        blockers.append(
+            Blocker(
+                "not_batched",
+                f"Payment {remittance.payment_number} is in no posting batch",
+                reverse("reconciliation:posting_candidates"),
+                1,
+                remittance.amount,
+            )
+        )
     batches = period_batches(span, period)
+    for batch in batches.filter(status=BatchStatus.DRAFT, kind=BatchKind.POSTING).order_by("id"):
+        blockers.append(
+            Blocker(
+                "draft",
+                f"Batch {batch.number} is a draft: submit it for approval",
+                batch.get_absolute_url(),
+                1,
+                batch.payment_total,
+            )
+        )
+    for batch in batches.filter(status__in=[BatchStatus.APPROVED, BatchStatus.POSTING]).order_by("id"):
+        blockers.append(
+            Blocker(
+                "posting",
+                f"Batch {batch.number} is approved and still posting to NetSuite",
+                batch.get_absolute_url(),
+                1,
+                batch.payment_total,
+            )
+        )
     for batch in batches.filter(status=BatchStatus.PENDING_APPROVAL).order_by("id"):
         blockers.append(
             Blocker(

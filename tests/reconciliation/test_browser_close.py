@@ -75,13 +75,18 @@ def test_finance_follows_each_open_item_to_its_fix_and_locks_the_period(
     page.locator("h1", has_text="Month-end close — Nov 2026").wait_for()
     close_url = page.url
     items_ = page.locator("#outstanding li")
-    expect(items_).to_have_count(4)
+    # The batch awaiting approval, the three payments no batch holds yet, the drift, the unmatched
+    # line and the unmapped code.
+    expect(items_).to_have_count(7)
 
     # The batch waiting for a second person: approve it where it is approved.
     page.get_by_role("link", name=f"Batch {batch.number} awaits approval").click()
     page.get_by_role("button", name="Approve version 1 and post").click()
     page.goto(close_url)
-    expect(items_).to_have_count(3)
+    # Approved, it waits for NetSuite now (no worker runs the outbox in this test).
+    expect(page.locator("#outstanding li.awaiting_approval")).to_have_count(0)
+    expect(page.locator("#outstanding li.posting")).to_have_count(1)
+    expect(items_).to_have_count(7)
 
     # The drift: explained on its exception.
     page.locator("#outstanding li.drift a").click()
@@ -90,7 +95,7 @@ def test_finance_follows_each_open_item_to_its_fix_and_locks_the_period(
     )
     page.get_by_role("button", name="Mark resolved").click()
     page.goto(close_url)
-    expect(items_).to_have_count(2)
+    expect(items_).to_have_count(6)
 
     # The unmatched line opens its payment's workbench; the unmapped code the GL mappings.
     page.locator("#outstanding li.unmatched a").click()
@@ -99,9 +104,15 @@ def test_finance_follows_each_open_item_to_its_fix_and_locks_the_period(
     page.locator("#outstanding li.unmapped a").click()
     assert page.url.endswith("/reconciliation/mappings/")
     page.goto(close_url)
+    # A payment that no batch holds yet leads to where batches are built.
+    page.locator("#outstanding li.not_batched a").first.click()
+    page.locator("h1", has_text="Build a posting batch").wait_for()
+    page.goto(close_url)
 
     # What is left waits for the admin and next month: lock with a reason.
-    page.fill("#lock-form input[name=reason]", "REF-77 and the price protection code carried to December")
+    page.fill(
+        "#lock-form input[name=reason]", "P2-P4 (REF-77, the price protection code) carried to December"
+    )
     page.get_by_role("button", name="Lock Nov 2026").click()
     page.locator(".messages, .message", has_text="Nov 2026 is locked").first.wait_for()
     expect(page.locator("h1 .badge")).to_have_text("Locked")

@@ -23,13 +23,22 @@ from reconciliation.models import (
     DeductionMapping,
     OpenInvoice,
     PostingBatch,
+    Remittance,
     RemittanceLine,
 )
 
 from .test_import import csv_bytes, run
 
 D = Decimal
-OUTSTANDING = ("unmatched", "unmapped", "awaiting_approval", "failed_posting", "drift")
+OUTSTANDING = (
+    "unmatched",
+    "unmapped",
+    "not_batched",
+    "draft",
+    "awaiting_approval",
+    "failed_posting",
+    "drift",
+)
 
 
 def invoice(number: str, amount: str) -> OpenInvoice:
@@ -52,15 +61,24 @@ def pay(number: str, when: str, *rows: tuple[str, str], amount: str | None = Non
     assert batch.status == "imported", batch.errors
 
 
+def posted(personas, period: AccountingPeriod, *payments: str) -> PostingBatch:
+    """A batch that posted ``payments`` (the books hold them: nothing outstanding on their account)."""
+    done = batch(BatchStatus.POSTED, personas, period)
+    done.remittances.set(Remittance.objects.filter(payment_number__in=payments))
+    return done
+
+
 @pytest.fixture
-def november(gl):
-    """A clean November: one payment, its invoice matched, its shortage claim coded."""
+def november(gl, personas):
+    """A clean November: one payment, its invoice matched, its shortage claim coded, and posted."""
     invoice("INV-1", "100.00")
     pay("P1", "11/10/2026", ("INV-1", "100.00"), ("INV-1SC", "-9.00"))
     ms.remittance_automatch()
-    return AccountingPeriod.objects.create(
+    period = AccountingPeriod.objects.create(
         name="Nov 2026", start_date=date(2026, 11, 1), end_date=date(2026, 11, 30)
     )
+    posted(personas, period, "P1")
+    return period
 
 
 def batch(status: str, personas, period: AccountingPeriod) -> PostingBatch:
@@ -77,21 +95,33 @@ def batch(status: str, personas, period: AccountingPeriod) -> PostingBatch:
 
 
 def make_outstanding(kind: str, personas, period: AccountingPeriod) -> None:
+    # Each kind alone: a payment made for another kind is posted, so it holds nothing else up.
     if kind == "unmatched":
         pay("P2", "11/12/2026", ("REF-77", "50.00"))  # names no invoice of ours
+        posted(personas, period, "P2")
     elif kind == "unmapped":
         DeductionMapping.objects.filter(line_type="chargeback").delete()
         invoice("INV-3", "60.00")
         pay("P3", "11/14/2026", ("INV-3", "60.00"), ("1234VCBSINV", "-6.00"))
         ms.remittance_automatch()
+        posted(personas, period, "P3")
+    elif kind == "not_batched":
+        invoice("INV-5", "30.00")
+        pay("P5", "11/21/2026", ("INV-5", "30.00"))
+        ms.remittance_automatch()
+    elif kind == "draft":
+        batch(BatchStatus.DRAFT, personas, period)
     elif kind == "awaiting_approval":
         batch(BatchStatus.PENDING_APPROVAL, personas, period)
+    elif kind == "posting":
+        batch(BatchStatus.APPROVED, personas, period)
     elif kind == "failed_posting":
         batch(BatchStatus.FAILED, personas, period)
     elif kind == "drift":
         invoice("INV-4", "40.00")
         pay("P4", "11/20/2026", ("INV-4", "40.00"), amount="45.00")  # the payment says 45, its lines 40
         ms.remittance_automatch()
+        posted(personas, period, "P4")
 
 
 def test_a_clean_period_has_nothing_outstanding_and_its_figures(november):
@@ -120,6 +150,7 @@ def test_another_periods_items_do_not_hold_this_one(november, personas):
     assert close_blockers(period_span(november), november) == []
     assert {b.kind for b in close_blockers(period_span(december), december)} == {
         "unmatched",
+        "not_batched",
         "awaiting_approval",
     }
 

@@ -53,7 +53,11 @@ def test_a_period_locked_from_the_close_refuses_postings(reconciled, november, p
     batch = posting.batch_build(remittances=[reconciled], user=personas["finance"])
     client = Client()
     client.force_login(personas["approver"])
-    response = client.post(reverse("reconciliation:close_lock", args=[november.public_id]), follow=True)
+    response = client.post(
+        reverse("reconciliation:close_lock", args=[november.public_id]),
+        {"reason": "The draft batch goes into December"},  # the draft is still open
+        follow=True,
+    )
     assert b"is locked: nothing more posts into it" in response.content
     november.refresh_from_db()
     assert november.locked
