@@ -131,10 +131,7 @@ def deliver_invoice(message: OutboxMessage) -> DeliveryResult:
         return DeliveryResult(
             remote_id=invoice.transaction_id or invoice.edi_file, response_excerpt="already sent"
         )
-    po = invoice.purchase_order
-    problems = validation.invoice_problems(
-        invoice.number, {"RI": po.vendor_code.name or po.vendor_code.code, "ST": po.ship_to}
-    )
+    problems = validation.invoice_problems(invoice.number)
     if not invoice.number:
         problems.append(validation.Problem("invoice_number", "NetSuite gave the invoice no number"))
     if problems:

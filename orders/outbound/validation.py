@@ -37,7 +37,7 @@ from orders.outbound_models import (
 DIVERGENCE_RULES = frozenset({"contents_mismatch"})
 
 # (what, X12 element, max length). X12 5010 856: BSN02 AN 2/30, PRF01 AN 1/22, REF02 AN 1/30,
-# N102 AN 1/60, TD503 ID 2/4, MAN02 AN 1/48 (SSCC is 20); 4010 810: BIG02 AN 1/22. Amazon's
+# TD503 ID 2/4, MAN02 AN 1/48 (SSCC is 20); 4010 810: BIG02 AN 1/22. Amazon's
 # models give no maxLength for these strings; Vendor Central truncates ids beyond 30 characters,
 # so the X12 limit is the binding one and the same limit is applied to the API path.
 SHIPMENT_LIMITS: tuple[tuple[str, str, int], ...] = (
@@ -45,7 +45,6 @@ SHIPMENT_LIMITS: tuple[tuple[str, str, int], ...] = (
     ("bill_of_lading", "REF02 (BM)", 30),
     ("pro_number", "REF02 (CN)", 30),
     ("carrier_scac", "TD503", 4),
-    ("ship_from_name", "N102", 60),
     ("ship_from", "N104", 80),
     ("ship_to", "N104", 80),
 )
@@ -209,12 +208,11 @@ def validate_shipment(
     return problems
 
 
-def invoice_problems(number: str, party_names: dict[str, str]) -> list[Problem]:
-    """Field limits of an invoice before it goes out (BIG02 and the N102 names)."""
+def invoice_problems(number: str) -> list[Problem]:
+    """Field limits of an invoice before it goes out (BIG02). No party names go out: the 810 and the
+    API invoice name parties by id, so a long vendor or FC name must not block an invoice."""
     problems: list[Problem] = []
     _length(problems, "Invoice number", number, *INVOICE_NUMBER_LIMIT)
-    for entity, name in party_names.items():
-        _length(problems, f"N1*{entity} name", name, "N102", 60)
     return problems
 
 
