@@ -385,6 +385,20 @@ def test_810_has_the_expected_summary_and_round_trips() -> None:
     assert errors == []
 
 
+def test_810_refuses_a_party_name_longer_than_n102_allows() -> None:
+    long_name = replace(INVOICE.remit_to_party.address, name="N" * 61)
+    invoice = replace(INVOICE, remit_to_party=replace(INVOICE.remit_to_party, address=long_name))
+    with pytest.raises(ValueError, match=r"N1\*RI: name is 61 characters; N102 allows 60"):
+        write_810(invoice, envelope=TO_AMAZON, control_numbers=NUMBERS, at=AT)
+    sixty = replace(INVOICE.remit_to_party.address, name="N" * 60)
+    assert "N1*RI*" + "N" * 60 in write_810(
+        replace(INVOICE, remit_to_party=replace(INVOICE.remit_to_party, address=sixty)),
+        envelope=TO_AMAZON,
+        control_numbers=NUMBERS,
+        at=AT,
+    )
+
+
 def test_810_refuses_a_total_that_is_not_whole_cents_or_does_not_add_up() -> None:
     odd = api.InvoiceItem(
         1, _each(1), api.Money(Decimal("0.333"), "USD"), "B0000000AB", purchase_order_number="PO1"

@@ -53,9 +53,10 @@ def party_segments(entity: str, party: api.Party | None, *, qualifier: str = "92
     if party is None:
         return []
     address = party.address
-    out: list[SegmentData] = [
-        ("N1", entity, address.name if address else "", qualifier if party.party_id else "", party.party_id)
-    ]
+    name = address.name if address else ""
+    if len(name) > 60:  # N102 AN 1/60: refuse rather than write what Amazon's translator truncates
+        raise ValueError(f"N1*{entity}: name is {len(name)} characters; N102 allows 60")
+    out: list[SegmentData] = [("N1", entity, name, qualifier if party.party_id else "", party.party_id)]
     if address is not None:
         if address.address_line3:
             raise ValueError(f"N1*{entity}: at most two address lines fit in N3")
