@@ -47,6 +47,8 @@ from reconciliation.classification import MappingTable
 from reconciliation.matching.engine import PO_GROUP_SCAN
 from reconciliation.models import (
     DEDUCTION_TYPES,
+    BatchKind,
+    BatchStatus,
     GLAccount,
     LineMatchStatus,
     LineType,
@@ -724,12 +726,33 @@ def _raise_unmapped_write_off(remittance: Remittance) -> None:
 
 # --- Decisions in the workbench ---------------------------------------------------------------------
 
+FROZEN_BY_BATCH = (
+    BatchStatus.PENDING_APPROVAL,
+    BatchStatus.APPROVED,
+    BatchStatus.POSTING,
+    BatchStatus.POSTED,
+    BatchStatus.FAILED,
+)
+
 
 def _lock(remittance_id: int) -> Remittance:
     remittance = Remittance.objects.select_for_update().get(pk=remittance_id)
     if remittance.status != RemittanceStatus.IMPORTED:
         raise ValidationError(
             f"Payment {remittance.payment_number} is {remittance.get_status_display().lower()}; its matches are frozen."
+        )
+    # A batch past its draft was built (and perhaps approved or posted) from these matches: changing
+    # them would make the ledger disagree with what was approved. Reject or reverse the batch first.
+    batch = (
+        remittance.posting_batches.filter(kind=BatchKind.POSTING, status__in=FROZEN_BY_BATCH)
+        .order_by("id")
+        .first()
+    )
+    if batch is not None:
+        raise ValidationError(
+            f"Payment {remittance.payment_number} is in batch {batch.number} "
+            f"({batch.get_status_display().lower()}); its matches are frozen until the batch is "
+            "rejected or reversed."
         )
     return remittance
 

@@ -496,3 +496,17 @@ def test_many_unmatched_lines_are_named_twenty_at_a_time(items, november, person
     batch = services.batch_build(remittances=[remittance], user=personas["finance"])
     unmatched = [b.message for b in services.batch_blockers(batch) if b.code == "unmatched"]
     assert len(unmatched) == 21 and unmatched[-1] == "… and 5 more unmatched lines."
+
+
+def test_a_submitted_batch_freezes_its_payments_matches_until_it_is_rejected(reconciled, personas):
+    match = reconciled.matches.filter(status="accepted").order_by("id").first()
+    batch = services.batch_build(remittances=[reconciled], user=personas["finance"])
+    services.batch_submit(batch=batch, user=personas["finance"])
+    with pytest.raises(ValidationError, match=rf"is in batch {batch.number} \(pending approval\)"):
+        ms.match_undo(match=match, actor=personas["finance"], reason="second thoughts")
+    match.refresh_from_db()
+    assert match.status == "accepted"
+    services.batch_reject(batch=batch, user=personas["approver"], reason="wrong invoice on line 2")
+    ms.match_undo(match=match, actor=personas["finance"], reason="second thoughts")
+    match.refresh_from_db()
+    assert match.status != "accepted"
