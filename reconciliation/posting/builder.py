@@ -390,51 +390,44 @@ class _Builder:
             apply[allocation.invoice_netsuite_id] += (
                 allocation.amount + allocation.discount + allocation.write_off
             )
-            if allocation.discount:
-                if line.discount_account is None:
+            # The two charges an allocation can carry, each booked like a deduction to its own account.
+            charges = (
+                (
+                    "discount",
+                    allocation.discount,
+                    line.discount_account,
+                    f"takes a terms discount of {allocation.discount} and no GL account is mapped for terms discounts",
+                    f"Terms discount on invoice {allocation.invoice_number}",
+                ),
+                (
+                    "write_off",
+                    allocation.write_off,
+                    allocation.write_off_account,
+                    f"writes off {allocation.write_off} on invoice {allocation.invoice_number} and no GL account "
+                    "is mapped for write-offs",
+                    f"Residual of invoice {allocation.invoice_number} written off within tolerance",
+                ),
+            )
+            for purpose, amount, account, unmapped, text in charges:
+                if not amount:
+                    continue
+                if account is None:
                     self.build.problems.append(
                         Problem(
                             "unmapped",
-                            f"Line {line.sequence} ({line.document_number}) takes a terms discount of "
-                            f"{allocation.discount} and no GL account is mapped for terms discounts.",
+                            f"Line {line.sequence} ({line.document_number}) {unmapped}.",
                             remittance.pk,
                             line.pk,
                         )
                     )
-                else:
-                    draft = self.credit(
-                        remittance,
-                        amount=allocation.discount,
-                        account=line.discount_account,
-                        purpose="discount",
-                        text=f"Terms discount on invoice {allocation.invoice_number}",
-                        line_pk=line.pk,
-                    )
-                    if draft:
-                        credits.append(draft)
-                        tie.discounts += allocation.discount
-            if allocation.write_off:
-                if allocation.write_off_account is None:
-                    self.build.problems.append(
-                        Problem(
-                            "unmapped",
-                            f"Line {line.sequence} ({line.document_number}) writes off {allocation.write_off} "
-                            f"on invoice {allocation.invoice_number} and no GL account is mapped for write-offs.",
-                            remittance.pk,
-                            line.pk,
-                        )
-                    )
-                else:
-                    draft = self.credit(
-                        remittance,
-                        amount=allocation.write_off,
-                        account=allocation.write_off_account,
-                        purpose="write_off",
-                        text=f"Residual of invoice {allocation.invoice_number} written off within tolerance",
-                        line_pk=line.pk,
-                    )
-                    if draft:
-                        credits.append(draft)
+                    continue
+                draft = self.credit(
+                    remittance, amount=amount, account=account, purpose=purpose, text=text, line_pk=line.pk
+                )
+                if draft:
+                    credits.append(draft)
+                    if purpose == "discount":
+                        tie.discounts += amount
         apply = {doc: amount for doc, amount in apply.items() if amount}
         tie.applied = sum(apply.values(), ZERO) + sum((d.amount for d in rebills), ZERO)
         tie.credits = sum((d.amount for d in credits), ZERO)
