@@ -510,3 +510,13 @@ def test_a_submitted_batch_freezes_its_payments_matches_until_it_is_rejected(rec
     ms.match_undo(match=match, actor=personas["finance"], reason="second thoughts")
     match.refresh_from_db()
     assert match.status != "accepted"
+
+
+def test_a_terms_discount_with_no_mapped_account_blocks_and_says_which_line(reconciled, personas):
+    discounted = reconciled.lines.filter(allocations__discount__gt=0).distinct()
+    assert discounted.exists()
+    discounted.update(discount_gl_account=None)
+    batch = services.batch_build(remittances=[reconciled], user=personas["finance"])
+    messages = [b.message for b in services.batch_blockers(batch) if b.code == "unmapped"]
+    assert any("no GL account is mapped for terms discounts" in m for m in messages), messages
+    assert not batch.entries.filter(purpose="discount").exists()
