@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from reconciliation.close import services
@@ -44,7 +45,10 @@ def close_page(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "report": report,
             "period": period,
-            "periods": AccountingPeriod.objects.all()[:PERIODS_SHOWN],
+            # Periods that have begun (NetSuite lists a year ahead; nothing can be closed there yet).
+            "periods": AccountingPeriod.objects.filter(
+                start_date__lte=max(latest_activity(), timezone.localdate(), period.start_date)
+            )[:PERIODS_SHOWN],
             "can_lock": may_lock_periods(request.user),
         },
     )
