@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -462,22 +461,21 @@ def _insert_matches(pending: Sequence[tuple[_NewMatch, engine.MatchProposal]], n
         # COPY's text format written directly: psycopg's write_row adapts value by value (a
         # third of the run at 100,000 matches); these values are ids, Decimals, fixed words,
         # timestamps and the explanation, escaped as COPY requires. Confidence is the engine's
-        # float rounded to two places: "%.2f" gives those two places. The rows are generators:
-        # the server stores one chunk while this process formats the next (two cores).
-        matches = (
+        # float rounded to two places: "%.2f" gives those two places.
+        matches = [
             f"{pk}\t{public_id}\t{m.remittance_id}\t{p.rule}\t{p.confidence:.2f}\t"
             + (f"{accepted}\tt\t" if m.auto else f"{suggested}\tf\t")
             + f"{_copy_text(p.explanation)}\t{_copy_text(json.dumps([str(f) for f in p.flags]))}\t"
             f"{_copy_value(m.write_off_account_id)}\t{stamp}\t{stamp if m.auto else NULL}\n"
             for pk, (m, p), public_id in zip(ids, pending, _uuid4s(len(pending)), strict=True)
-        )
+        ]
         with cursor.cursor.copy(f"COPY {match_table} ({', '.join(MATCH_COPY_COLUMNS)}) FROM STDIN") as copy:  # noqa: S608
             _copy_lines(copy, matches)
-        allocations = (
+        allocations = [
             f"{pk}\t{a.line_key}\t{a.invoice_key}\t{a.amount}\t{a.discount}\t{a.write_off}\t{a.deduction}\n"
             for pk, (_, proposal) in zip(ids, pending, strict=True)
             for a in proposal.allocations
-        )
+        ]
         with cursor.cursor.copy(
             f"COPY {allocation_table} ({', '.join(ALLOCATION_COLUMNS)}) FROM STDIN"  # noqa: S608
         ) as copy:
@@ -513,12 +511,9 @@ def _uuid4s(count: int) -> list[str]:
     return out
 
 
-def _copy_lines(copy: Any, lines: Iterable[str], every: int = 5000) -> None:
-    """Send ``lines`` in chunks of ``every`` as they are produced (the server works on one chunk
-    while the next is formatted)."""
-    lines = iter(lines)
-    while chunk := "".join(islice(lines, every)):
-        copy.write(chunk)
+def _copy_lines(copy: Any, lines: Sequence[str], every: int = 5000) -> None:
+    for start in range(0, len(lines), every):
+        copy.write("".join(lines[start : start + every]))
 
 
 def _line_states(
@@ -578,7 +573,7 @@ def _write_line_states(states: dict[int, tuple[str, Decimal]]) -> None:
             " applied numeric(14, 2))"
         )
         with cursor.cursor.copy("COPY vs_match_line_state (id, match_status, applied) FROM STDIN") as copy:
-            _copy_lines(copy, (f"{pk}\t{status}\t{applied}\n" for pk, (status, applied) in states.items()))
+            _copy_lines(copy, [f"{pk}\t{status}\t{applied}\n" for pk, (status, applied) in states.items()])
         cursor.execute(
             f"UPDATE {table} AS line SET match_status = state.match_status, applied = state.applied"  # noqa: S608 - our names
             " FROM vs_match_line_state AS state WHERE line.id = state.id"
