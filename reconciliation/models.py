@@ -492,7 +492,10 @@ class Match(models.Model):
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="matches")
+    # Indexed by ``match_remittance_status`` (remittance first): a second index only slowed writes.
+    remittance = models.ForeignKey(
+        Remittance, on_delete=models.CASCADE, related_name="matches", db_index=False
+    )
     rule = models.CharField(max_length=20, choices=MatchRule.choices)
     confidence = models.DecimalField(max_digits=3, decimal_places=2)
     status = models.CharField(max_length=10, choices=MatchStatus.choices)
@@ -503,21 +506,47 @@ class Match(models.Model):
         GLAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     undone_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["remittance_id", "-confidence", "id"]
-        indexes = [models.Index(fields=["remittance", "status"], name="match_remittance_status")]
+        # The user columns are null on the matches auto-match writes (most rows): partial indexes
+        # keep a user's deletion check fast while a run of 100,000 matches writes no entry in them.
+        indexes = [
+            models.Index(fields=["remittance", "status"], name="match_remittance_status"),
+            models.Index(
+                fields=["created_by"], name="match_created_by", condition=Q(created_by__isnull=False)
+            ),
+            models.Index(
+                fields=["decided_by"], name="match_decided_by", condition=Q(decided_by__isnull=False)
+            ),
+            models.Index(fields=["undone_by"], name="match_undone_by", condition=Q(undone_by__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_rule_display()} ({self.confidence})"
