@@ -334,12 +334,21 @@ def shipment_queue(*, shipment: Shipment, actor: Any = None) -> Shipment:
         return locked
 
 
-def shipment_submitted(
-    *, shipment: Shipment, transaction_id: str = "", edi_group_control_number: str = "", edi_file: str = ""
-) -> Shipment:
+def _mark_submitted(
+    model: type[Shipment] | type[Invoice],
+    pk: int,
+    status: str,
+    action: str,
+    *,
+    transaction_id: str,
+    edi_group_control_number: str,
+    edi_file: str,
+) -> Any:
+    """Sent to Amazon (API transaction id, or the 856/810 file and its group control number): the
+    same transition for an ASN and an invoice, audited in its transaction."""
     with transaction.atomic():
-        locked = Shipment.objects.select_for_update().get(pk=shipment.pk)
-        locked.status = ShipmentStatus.SUBMITTED
+        locked = model.objects.select_for_update().get(pk=pk)
+        locked.status = status
         locked.submitted_at = timezone.now()
         locked.transaction_id = transaction_id
         locked.transaction_status = "Processing"
@@ -348,11 +357,25 @@ def shipment_submitted(
         locked.save()
         audit_record(
             actor=None,
-            action="shipment.submitted",
+            action=action,
             subject=locked,
             after={"transaction_id": transaction_id, "edi_file": edi_file},
         )
         return locked
+
+
+def shipment_submitted(
+    *, shipment: Shipment, transaction_id: str = "", edi_group_control_number: str = "", edi_file: str = ""
+) -> Shipment:
+    return _mark_submitted(
+        Shipment,
+        shipment.pk,
+        ShipmentStatus.SUBMITTED,
+        "shipment.submitted",
+        transaction_id=transaction_id,
+        edi_group_control_number=edi_group_control_number,
+        edi_file=edi_file,
+    )
 
 
 def shipment_record_outcome(
@@ -538,18 +561,15 @@ def invoice_netsuite_created(*, invoice: Invoice, netsuite_id: str, number: str)
 def invoice_submitted(
     *, invoice: Invoice, transaction_id: str = "", edi_group_control_number: str = "", edi_file: str = ""
 ) -> Invoice:
-    with transaction.atomic():
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        locked.status = InvoiceStatus.SUBMITTED
-        locked.submitted_at = timezone.now()
-        locked.transaction_id = transaction_id
-        locked.transaction_status = "Processing"
-        locked.edi_group_control_number = edi_group_control_number
-        locked.edi_file = edi_file
-        locked.save()
-        audit_record(actor=None, action="invoice.submitted", subject=locked,
-                     after={"transaction_id": transaction_id, "edi_file": edi_file})  # fmt: skip
-        return locked
+    return _mark_submitted(
+        Invoice,
+        invoice.pk,
+        InvoiceStatus.SUBMITTED,
+        "invoice.submitted",
+        transaction_id=transaction_id,
+        edi_group_control_number=edi_group_control_number,
+        edi_file=edi_file,
+    )
 
 
 def invoice_record_outcome(
